@@ -1,0 +1,104 @@
+# The two commands a new user needs: `make run` and `make test`.
+# Every other target is a convenience under them; each one installs what it
+# needs first and skips work already done.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+# Keep Rasa's and TensorFlow's start-up quiet and offline.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+INSTALLED := $(VENV)/.installed
+# The clinical source and the spec live in ../shared beside the repository; a
+# clone elsewhere uses the identical copies in reference/ (a test keeps them equal).
+SHARED := $(if $(wildcard ../shared/seeds),../shared,reference)
+MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+	$(wildcard bot/nlp/*.py bot/nlp/*/*.py)
+MODEL_STAMP := models/.trained
+
+.PHONY: help install browser train run test test-unit test-conversations validate \
+	facts eval bench lint format migrate purge lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(INSTALLED): requirements.lock
+	@set -e; \
+	if [ ! -x $(PY) ]; then \
+		py310=$$(scripts/find_python310.sh); \
+		echo "Creating $(VENV) with $$py310"; \
+		"$$py310" -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" wheel; \
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock; \
+	$(PY) -m pip check; \
+	touch $@
+
+install: $(INSTALLED) ## create .venv (Python 3.10) with the pinned dependencies
+
+browser: ## install Debian's chromium and chromium-driver (for browser tests)
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
+		echo "Installing chromium and chromium-driver from Debian"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+$(MODEL_STAMP): $(INSTALLED) $(MODEL_INPUTS)
+	@mkdir -p models
+	$(RASA) train --fixed-model-name cryo --out models --quiet
+	@touch $@
+
+train: $(MODEL_STAMP) ## train the model if data, domain or config changed
+
+migrate: $(INSTALLED) ## create or upgrade the database schema (Alembic)
+	$(PY) -m bot.store migrate
+
+purge: $(INSTALLED) ## delete conversations older than RETENTION_DAYS
+	$(PY) -m bot.store purge
+
+run: $(INSTALLED) $(MODEL_STAMP) migrate ## start the whole product on localhost
+	@scripts/run.sh
+
+facts: $(INSTALLED) ## every figure in the answers is in the clinical source
+	$(PY) $(SHARED)/tools/check_answer_facts.py .
+
+validate: $(INSTALLED) ## rasa data validate, warnings are failures
+	$(RASA) data validate --fail-on-warnings --quiet
+
+test-unit: $(INSTALLED) browser
+	$(PY) -m pytest
+
+test-conversations: $(MODEL_STAMP) ## Rasa conversation tests (tests/test_*.yml)
+	$(RASA) test core --stories tests/ --model models/cryo.tar.gz \
+		--fail-on-prediction-errors --out results/conversations
+
+test: $(INSTALLED) facts validate $(MODEL_STAMP) test-unit test-conversations ## install what is missing and run every test
+
+eval: $(MODEL_STAMP) ## precision/recall/F1 on held-out paraphrases, beside a TF-IDF baseline
+	$(PY) -m scripts.eval
+
+bench: $(MODEL_STAMP) ## start-up, memory and latency figures
+	$(PY) -m scripts.bench
+
+lint: $(INSTALLED) ## ruff and black --check
+	$(VENV)/bin/ruff check bot actions tests scripts
+	$(VENV)/bin/black --check bot actions tests scripts
+
+format: $(INSTALLED)
+	$(VENV)/bin/black bot actions tests scripts
+	$(VENV)/bin/ruff check --fix bot actions tests scripts
+
+lock: ## re-resolve requirements.in into requirements.lock (needs the registry)
+	@tmp=$$(mktemp -d); py310=$$(scripts/find_python310.sh); \
+	"$$py310" -m venv $$tmp/venv && $$tmp/venv/bin/pip install --quiet -r requirements.in && \
+	$$tmp/venv/bin/pip freeze --exclude-editable > requirements.lock; rm -rf $$tmp
+
+clean: ## remove trained models and results (keeps .venv and var/)
+	rm -rf models/*.tar.gz $(MODEL_STAMP) results test-output

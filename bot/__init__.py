@@ -1,0 +1,1 @@
+"""The cryoablation patient assistant: everything that is not Rasa glue."""

@@ -1,0 +1,195 @@
+"""The one reader of the environment.
+
+Every other module asks :func:`get_settings` for configuration; nothing else
+reads ``os.environ``. YAML files (endpoints.yml, credentials.yml) refer to the
+same variables with ``${VAR}``; ``python -m bot.settings env`` prints the
+derived values for shell scripts that start Rasa.
+
+Outside development (``APP_ENV`` other than ``development``/``test``) a
+placeholder or missing secret is refused at start-up rather than discovered by
+an attacker later.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Mapping, Optional, Tuple
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Values that mark a secret as "not really set"; refused outside development.
+PLACEHOLDERS = frozenset(
+    {"", "changeme", "change-me", "secret", "placeholder", "dev", "development", "xxx"}
+)
+
+DEVELOPMENT_ENVS = frozenset({"development", "test"})
+
+
+class SettingsError(RuntimeError):
+    """Raised when the configuration is unsafe or incomplete for this environment."""
+
+
+def _split(value: str) -> Tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of every process of the product.
+
+    Attributes are read once per process from the environment (see
+    :func:`from_env`); tests build their own instances.
+    """
+
+    app_env: str = "development"
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    redis_url: Optional[str] = None
+    #: Fernet keys, newest first (MultiFernet: decrypts with any, encrypts with the first).
+    encryption_keys: Tuple[str, ...] = ()
+    rasa_url: str = "http://localhost:5005"
+    rasa_token: str = ""
+    action_endpoint_url: str = "http://localhost:5055/webhook"
+    console_host: str = "127.0.0.1"
+    console_port: int = 8080
+    console_secret: str = ""
+    widget_secret: str = ""
+    widget_allowed_origins: Tuple[str, ...] = ()
+    whatsapp_app_secret: str = ""
+    whatsapp_verify_token: str = ""
+    whatsapp_access_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_api_base: str = "https://graph.facebook.com/v19.0"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_from_number: str = ""
+    public_base_url: str = "http://localhost:5005"
+    retention_days: int = 365
+    #: Longest patient message kept; longer ones are cut with a notice.
+    max_message_chars: int = 1000
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_development(self) -> bool:
+        """True on a developer's laptop and in tests, where placeholders are fine."""
+        return self.app_env in DEVELOPMENT_ENVS
+
+    @property
+    def database_url_or_default(self) -> str:
+        """``DATABASE_URL``, or the embedded SQLite file under ``var/``."""
+        return self.database_url or f"sqlite:///{self.var_dir / 'app.db'}"
+
+    def check(self) -> "Settings":
+        """Refuse placeholder secrets outside development.
+
+        Returns:
+            self, so that ``get_settings().check()`` reads naturally.
+
+        Raises:
+            SettingsError: naming every secret that is missing or a placeholder.
+        """
+        if self.is_development:
+            return self
+        required = {
+            "RASA_TOKEN": self.rasa_token,
+            "CONSOLE_SECRET_KEY": self.console_secret,
+            "WIDGET_SECRET": self.widget_secret,
+            "DATA_ENCRYPTION_KEYS": ",".join(self.encryption_keys),
+            "DATABASE_URL": self.database_url,
+        }
+        bad = [
+            name
+            for name, value in required.items()
+            if value.strip().lower() in PLACEHOLDERS or len(value.strip()) < 16
+        ]
+        if bad:
+            raise SettingsError(
+                f"APP_ENV={self.app_env}: missing or placeholder secrets: "
+                + ", ".join(sorted(bad))
+            )
+        return self
+
+
+def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """Build settings from an environment mapping (``os.environ`` by default)."""
+    env = os.environ if environ is None else environ
+    var_dir = Path(env.get("APP_VAR_DIR", str(PROJECT_ROOT / "var")))
+    origins = env.get(
+        "WIDGET_ALLOWED_ORIGINS",
+        "http://localhost:8080,http://127.0.0.1:8080",
+    )
+    return Settings(
+        app_env=env.get("APP_ENV", "development").strip().lower(),
+        var_dir=var_dir,
+        database_url=env.get("DATABASE_URL", ""),
+        redis_url=env.get("REDIS_URL") or None,
+        encryption_keys=_split(env.get("DATA_ENCRYPTION_KEYS", "")),
+        rasa_url=env.get("RASA_URL", "http://localhost:5005").rstrip("/"),
+        rasa_token=env.get("RASA_TOKEN", ""),
+        action_endpoint_url=env.get(
+            "ACTION_ENDPOINT_URL", "http://localhost:5055/webhook"
+        ),
+        console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
+        console_port=int(env.get("CONSOLE_PORT", "8080")),
+        console_secret=env.get("CONSOLE_SECRET_KEY", ""),
+        widget_secret=env.get("WIDGET_SECRET", ""),
+        widget_allowed_origins=_split(origins),
+        whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET", ""),
+        whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN", ""),
+        whatsapp_access_token=env.get("WHATSAPP_ACCESS_TOKEN", ""),
+        whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+        whatsapp_api_base=env.get(
+            "WHATSAPP_API_BASE", "https://graph.facebook.com/v19.0"
+        ).rstrip("/"),
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+        twilio_api_base=env.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip(
+            "/"
+        ),
+        twilio_from_number=env.get("TWILIO_FROM_NUMBER", ""),
+        public_base_url=env.get("PUBLIC_BASE_URL", "http://localhost:5005"),
+        retention_days=int(env.get("RETENTION_DAYS", "365")),
+        max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "1000")),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read lazily on first use and then cached."""
+    return from_env().check()
+
+
+def yaml_environment(settings: Optional[Settings] = None) -> Dict[str, str]:
+    """The variables that endpoints.yml and credentials.yml refer to as ``${VAR}``.
+
+    Rasa refuses a YAML file whose ``${VAR}`` is unset, so every process that
+    starts Rasa exports these, with the defaults resolved here.
+    """
+    s = settings or get_settings()
+    return {
+        "ACTION_ENDPOINT_URL": s.action_endpoint_url,
+        "RASA_URL": s.rasa_url,
+    }
+
+
+def _print_env() -> None:
+    """Print ``export`` lines for scripts/run.sh."""
+    for name, value in yaml_environment().items():
+        print(f"export {name}={shlex.quote(value)}")
+
+
+if __name__ == "__main__":  # pragma: no cover - tiny CLI
+    if sys.argv[1:] == ["env"]:
+        _print_env()
+    elif sys.argv[1:] == ["check"]:
+        get_settings()
+        print("settings ok")
+    else:
+        print("usage: python -m bot.settings [env|check]", file=sys.stderr)
+        sys.exit(2)

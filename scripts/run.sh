@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Start the whole product on localhost: action server, Rasa server, console.
+# Called by `make run` after install, training and migrations. Ctrl-C stops all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+PY=.venv/bin/python
+RASA=.venv/bin/rasa
+mkdir -p var/log
+eval "$($PY -m bot.settings env)"
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+CONSOLE_PORT=${CONSOLE_PORT:-8080}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL_OVERRIDE:-http://localhost:$ACTIONS_PORT/webhook}
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+$RASA run actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+pids+=($!)
+$RASA run --model models/cryo.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+  --port "$RASA_PORT" --cors "http://localhost:$CONSOLE_PORT" >var/log/rasa.log 2>&1 &
+pids+=($!)
+if $PY -c 'import bot.console.__main__' 2>/dev/null; then
+  $PY -m bot.console >var/log/console.log 2>&1 &
+  pids+=($!)
+fi
+
+printf 'Waiting for the Rasa server to load the model'
+for _ in $(seq 1 120); do
+  if curl -fs "http://localhost:$RASA_PORT/" >/dev/null 2>&1; then break; fi
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo; echo "A process exited; see var/log/*.log"; exit 1; }
+  done
+  printf '.'; sleep 1
+done
+echo
+cat <<MSG
+
+The cryoablation assistant is running.
+  Demo page with the chat widget:  http://localhost:$CONSOLE_PORT/
+  Rasa REST channel:               http://localhost:$RASA_PORT/webhooks/rest/webhook
+    curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+      -d '{"sender": "me", "message": "what is cryoablation?"}'
+  Action server:                   http://localhost:$ACTIONS_PORT/health
+  Logs:                            var/log/
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
+echo "A process exited; see var/log/*.log"
