@@ -1,0 +1,120 @@
+"""What every input channel does to a patient's message before Rasa sees it.
+
+Rasa treats a message that starts with ``/`` as a pre-parsed intent and even
+reads entities from it (``/inform{"bilirubin_mg_dl": 0.5}``). Button payloads
+need the first behaviour, but a patient must never be able to set slots or pick
+an arbitrary intent by typing. This module lets through exactly the payload
+shapes the bot's own buttons send, and turns everything else into plain text.
+
+It also caps the length of a message (a pasted report must not cost seconds of
+CPU per turn) and maps an empty message to an intent the bot answers, so that
+bad input always gets a clear answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional
+
+#: Default cap; the channels pass ``get_settings().max_message_chars``.
+DEFAULT_MAX_CHARS = 1000
+
+#: Intents a button (or a channel) may send as ``/intent`` without entities.
+BUTTON_INTENTS = frozenset(
+    {
+        "greet",
+        "affirm",
+        "deny",
+        "check_eligibility",
+        "request_human",
+        "dont_know",
+        "stop",
+        "delete_data",
+        "withdraw_consent",
+        "urgent_symptoms",
+        "restart",
+        "session_start",
+        "empty_message",
+    }
+)
+
+#: ``/faq/<topic>``: the payload of a quick reply that opens an FAQ answer.
+_FAQ_PAYLOAD = re.compile(r"^/faq/[a-z][a-z_]{1,40}$")
+_INTENT_PAYLOAD = re.compile(r"^/([a-z][a-z_]{1,40})$")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
+
+EMPTY_PAYLOAD = "/empty_message"
+
+
+@dataclass(frozen=True)
+class GuardedText:
+    """The text to hand to Rasa, and what the guard did to it."""
+
+    text: str
+    truncated: bool = False
+    neutralised_payload: bool = False
+    empty: bool = False
+
+    @property
+    def metadata(self) -> dict:
+        """Notes for the tracker (shown to staff), only when something was changed."""
+        notes = {
+            "truncated": self.truncated,
+            "neutralised_payload": self.neutralised_payload,
+            "empty": self.empty,
+        }
+        return {"input_guard": {k: v for k, v in notes.items() if v}} if any(
+            notes.values()
+        ) else {}
+
+
+def is_button_payload(text: str) -> bool:
+    """True for the exact payload shapes the bot's own buttons send.
+
+    >>> is_button_payload("/faq/risks"), is_button_payload('/inform{"x": 1}')
+    (True, False)
+    """
+    if _FAQ_PAYLOAD.match(text):
+        return True
+    match = _INTENT_PAYLOAD.match(text)
+    return bool(match and match.group(1) in BUTTON_INTENTS)
+
+
+def sanitize_user_text(
+    text: Optional[str], max_chars: Optional[int] = None
+) -> GuardedText:
+    """Clean one incoming patient message.
+
+    Args:
+        text: the raw message (``None`` is treated as empty).
+        max_chars: longest text kept; longer text is cut at a word boundary.
+
+    Returns:
+        The text for Rasa: an allowed button payload unchanged; any other text
+        starting with ``/`` without the slash, so Rasa's NLU reads it as words;
+        an empty or whitespace-only message as ``/empty_message``.
+    """
+    limit = max_chars or DEFAULT_MAX_CHARS
+    cleaned = _CONTROL.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+    if not cleaned:
+        return GuardedText(EMPTY_PAYLOAD, empty=True)
+    if is_button_payload(cleaned):
+        return GuardedText(cleaned)
+
+    neutralised = False
+    if cleaned.startswith("/"):
+        # Drop every leading slash: "//inform{...}" must not survive as "/inform".
+        cleaned = cleaned.lstrip("/").strip() or EMPTY_PAYLOAD
+        neutralised = True
+        if cleaned == EMPTY_PAYLOAD:
+            return GuardedText(cleaned, neutralised_payload=True, empty=True)
+
+    truncated = False
+    if len(cleaned) > limit:
+        cut = cleaned[:limit]
+        space = cut.rfind(" ")
+        cleaned = (cut[:space] if space > limit * 0.8 else cut).rstrip()
+        truncated = True
+    return GuardedText(cleaned, truncated=truncated, neutralised_payload=neutralised)

@@ -1,0 +1,72 @@
+"""FAQ topics: short titles for quick replies, and the clarifying question's choices.
+
+The topic keys are the contract of ``spec/faq_topics.md``; the answers live in
+``data/responses/faq.yml``. The titles here label the buttons of the
+clarifying question, so a patient sees "Risks and side effects", not a key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping
+
+TOPIC_TITLES: Dict[str, str] = {
+    "what_is_cryoablation": "What cryoablation is",
+    "who_is_it_for": "Who it is for",
+    "success_rate": "How well it works",
+    "survival": "Life expectancy",
+    "tumour_size": "Tumour size",
+    "risks": "Risks and side effects",
+    "cryoshock": "Cryoshock",
+    "procedure_steps": "What happens, step by step",
+    "preparation_imaging": "Scans before treatment",
+    "anaesthesia": "Anaesthesia",
+    "freeze_thaw": "How the freezing is done",
+    "ice_ball_monitoring": "Checking the tumour is covered",
+    "approaches": "Through the skin or surgery",
+    "recovery": "Recovery and going home",
+    "procedure_duration": "How long it takes",
+    "pain": "Pain",
+    "cryo_vs_rfa": "Cryoablation or RFA",
+    "near_blood_vessels": "Tumour near blood vessels",
+    "guidelines": "Is it a standard treatment",
+    "cost": "Cost",
+    "tace_combination": "Combining with TACE",
+    "cirrhosis": "Cirrhosis",
+    "transplant_bridging": "Liver transplant",
+    "tract_seeding": "Spread along the needle path",
+    "liver_metastases": "Cancer spread to the liver",
+    "selection_criteria": "Who is a candidate",
+    "bile_duct": "Tumour near the bile duct",
+    "low_platelets": "Low platelets",
+    "bilirubin": "High bilirubin",
+    "how_cancerfax_helps": "How CancerFax helps",
+    "treatment_abroad": "Treatment in China or India",
+    "records_needed": "Documents to send",
+    "guarantee": "Guarantees",
+}
+
+#: The FallbackClassifier's intent, and the retrieval intent of FAQ topics.
+FALLBACK_INTENT = "nlu_fallback"
+RETRIEVAL_INTENT = "faq"
+
+
+def clarify_buttons(parse_data: Mapping[str, Any], count: int = 2) -> List[dict]:
+    """Quick replies for the ``count`` most likely FAQ topics of a message.
+
+    Args:
+        parse_data: the latest message's NLU result (``tracker.latest_message``).
+        count: how many topics to offer.
+
+    Returns:
+        Buttons ``{"title": ..., "payload": "/faq/<key>"}``, best first; empty
+        when the message carries no topic ranking.
+    """
+    selector = (parse_data.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+    buttons: List[dict] = []
+    for entry in selector.get("ranking") or []:
+        key = str(entry.get("intent_response_key", "")).split("/", 1)[-1]
+        if key in TOPIC_TITLES and all(b["payload"] != f"/faq/{key}" for b in buttons):
+            buttons.append({"title": TOPIC_TITLES[key], "payload": f"/faq/{key}"})
+        if len(buttons) == count:
+            break
+    return buttons

@@ -1,0 +1,1 @@
+"""Escalation to human coordinators: tickets, priorities, alerts."""

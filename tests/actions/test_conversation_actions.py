@@ -1,0 +1,99 @@
+import logging
+
+from actions.conversation import (
+    ActionClarify,
+    ActionEmergency,
+    ActionRequestHuman,
+    ActionSessionStart,
+)
+
+RANKED = {
+    "text": "the cold thing near veins",
+    "intent": {"name": "nlu_fallback", "confidence": 0.3},
+    "response_selector": {
+        "faq": {
+            "ranking": [
+                {"intent_response_key": "faq/near_blood_vessels", "confidence": 0.2},
+                {"intent_response_key": "faq/near_blood_vessels", "confidence": 0.1},
+                {"intent_response_key": "faq/cryo_vs_rfa", "confidence": 0.15},
+                {"intent_response_key": "faq/cost", "confidence": 0.1},
+            ]
+        }
+    },
+}
+
+
+def test_session_starts_with_the_greeting_that_carries_the_disclaimer(
+    tracker_factory, run
+):
+    dispatcher, events = run(ActionSessionStart(), tracker_factory())
+    assert [m["response"] for m in dispatcher.messages] == ["utter_greet"]
+    assert [e["event"] for e in events] == ["session_started", "action"]
+    assert events[1]["name"] == "action_listen"
+
+
+def test_first_miss_offers_the_two_likeliest_topics(tracker_factory, run):
+    tracker = tracker_factory(latest_message=RANKED)
+    dispatcher, events = run(ActionClarify(), tracker)
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_clarify"
+    assert [b["payload"] for b in message["buttons"]] == [
+        "/faq/near_blood_vessels",
+        "/faq/cryo_vs_rfa",
+        "/request_human",
+    ]
+    assert message["buttons"][0]["title"] == "Tumour near blood vessels"
+    assert events == []
+
+
+def test_second_miss_in_a_row_stops_guessing(tracker_factory, run):
+    events = [
+        {"event": "user", "text": "hmm", "parse_data": RANKED},
+        {"event": "action", "name": "action_clarify"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "the cold thing", "parse_data": RANKED},
+    ]
+    tracker = tracker_factory(events=events, latest_message=RANKED)
+    dispatcher, _ = run(ActionClarify(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
+
+
+def test_a_miss_after_a_normal_answer_is_a_first_miss_again(tracker_factory, run):
+    events = [
+        {"event": "user", "text": "hmm", "parse_data": RANKED},
+        {"event": "action", "name": "action_clarify"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "/faq/cost", "parse_data": {}},
+        {"event": "action", "name": "utter_faq"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "and the cold thing?", "parse_data": RANKED},
+    ]
+    tracker = tracker_factory(events=events, latest_message=RANKED)
+    dispatcher, _ = run(ActionClarify(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_clarify"
+
+
+def test_no_topic_ranking_gives_the_default_answer(tracker_factory, run):
+    tracker = tracker_factory(latest_message={"text": "?", "intent": {}})
+    dispatcher, _ = run(ActionClarify(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
+
+
+def test_emergency_advice_comes_first_and_is_logged_without_the_words(
+    tracker_factory, run, caplog
+):
+    text = "my father is vomiting blood since the ablation"
+    tracker = tracker_factory(latest_message={"text": text, "intent": {}})
+    with caplog.at_level(logging.CRITICAL, logger="bot.escalation"):
+        dispatcher, _ = run(ActionEmergency(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_emergency"
+    (record,) = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert "URGENT-SYMPTOMS" in record.getMessage()
+    assert "vomiting" not in record.getMessage()
+
+
+def test_request_human_says_what_happens_next(tracker_factory, run):
+    dispatcher, _ = run(ActionRequestHuman(), tracker_factory())
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_request_human_received"
+    ]

@@ -1,0 +1,55 @@
+import pytest
+
+from bot.channels.guard import EMPTY_PAYLOAD, is_button_payload, sanitize_user_text
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["/faq/risks", "/faq/what_is_cryoablation", "/check_eligibility", "/request_human",
+     "/affirm", "/deny", "/session_start"],
+)
+def test_the_bots_own_button_payloads_pass_unchanged(payload):
+    assert is_button_payload(payload)
+    assert sanitize_user_text(payload).text == payload
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ('/inform{"bilirubin_mg_dl": 0.5}', 'inform{"bilirubin_mg_dl": 0.5}'),
+        ('//inform{"platelets_per_ul": 900000}', 'inform{"platelets_per_ul": 900000}'),
+        ("/affirm@0.99", "affirm@0.99"),
+        ("/faq/risks{\"x\":1}", "faq/risks{\"x\":1}"),
+        ("/nonexistent_intent", "nonexistent_intent"),
+        ("/ what is this", "what is this"),
+    ],
+)
+def test_typed_slash_commands_become_plain_text(typed, expected):
+    guarded = sanitize_user_text(typed)
+    assert guarded.text == expected
+    assert not guarded.text.startswith("/")
+    assert guarded.neutralised_payload
+    assert guarded.metadata == {"input_guard": {"neutralised_payload": True}}
+
+
+@pytest.mark.parametrize("empty", [None, "", "   ", "\n\t", "\u0000\u0007", "/", "///"])
+def test_empty_messages_get_an_intent_the_bot_answers(empty):
+    guarded = sanitize_user_text(empty)
+    assert guarded.text == EMPTY_PAYLOAD
+    assert guarded.empty
+
+
+def test_long_messages_are_capped_at_a_word_boundary():
+    text = "my father has liver cancer " * 200
+    guarded = sanitize_user_text(text, max_chars=1000)
+    assert guarded.truncated
+    assert len(guarded.text) <= 1000
+    assert guarded.text.endswith(("cancer", "father", "has", "liver", "my"))
+    assert guarded.metadata == {"input_guard": {"truncated": True}}
+
+
+def test_emoji_and_other_scripts_are_kept():
+    for text in ["does it hurt? 😟🙏", "我父亲有肝癌", "¿Duele la crioablación?"]:
+        guarded = sanitize_user_text(text)
+        assert guarded.text == text
+        assert guarded.metadata == {}
