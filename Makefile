@@ -3,6 +3,7 @@
 # needs first and skips work already done.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
 
 export RASA_TELEMETRY_ENABLED := false
@@ -22,7 +23,7 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 	$(wildcard bot/nlp/*.py bot/nlp/*/*.py)
 MODEL_STAMP := models/.trained
 
-.PHONY: help install browser train run test test-unit test-conversations validate \
+.PHONY: help install browser train run shell test test-unit test-conversations validate \
 	facts eval bench lint format migrate purge lock clean
 
 help: ## list the targets
@@ -35,8 +36,10 @@ $(INSTALLED): requirements.lock
 		echo "Creating $(VENV) with $$py310"; \
 		"$$py310" -m venv $(VENV); \
 	fi; \
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" wheel; \
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock; \
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" wheel \
+		2>&1 | { grep -v "is ignored: it is neither" || true; }; \
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock \
+		2>&1 | { grep -v "is ignored: it is neither" || true; }; \
 	$(PY) -m pip check; \
 	touch $@
 
@@ -65,6 +68,10 @@ purge: $(INSTALLED) ## delete conversations older than RETENTION_DAYS
 
 run: $(INSTALLED) $(MODEL_STAMP) migrate ## start the whole product on localhost
 	@scripts/run.sh
+
+shell: $(MODEL_STAMP) ## chat in the terminal (needs `make run` running for the actions)
+	@eval "$$($(PY) -m bot.settings env)"; \
+	$(RASA) shell --model models/cryo.tar.gz --endpoints endpoints.yml --port 5006
 
 facts: $(INSTALLED) ## every figure in the answers is in the clinical source
 	$(PY) $(SHARED)/tools/check_answer_facts.py .
