@@ -1,0 +1,186 @@
+"""Conversations, consent and contact details.
+
+Consent is recorded before any health or contact data is stored: the
+repositories that store such data call :func:`require_consent` and raise
+:class:`~bot.store.errors.ConsentRequired` otherwise. Withdrawing is one call,
+like giving; it stops any further storing at once. Data already stored stays
+until the patient asks for erasure or retention removes it (the chat offers
+erasure when consent is withdrawn).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.audit import record_audit
+from bot.store.errors import ConsentRequired
+from bot.store.models import ConsentRecord, Conversation
+from bot.store.types import utcnow
+
+CONTACT_FIELDS = frozenset({"name", "phone", "email", "preferred_time", "country"})
+
+
+def get_conversation(
+    *, session: Session, channel: str, sender_id: str
+) -> Conversation | None:
+    """Return the conversation of ``sender_id`` on ``channel``, or None."""
+    return session.scalars(
+        select(Conversation).where(
+            Conversation.channel == channel, Conversation.sender_id == sender_id
+        )
+    ).one_or_none()
+
+
+def get_or_create_conversation(
+    *,
+    session: Session,
+    channel: str,
+    sender_id: str,
+    language: str | None = None,
+    at: datetime | None = None,
+) -> Conversation:
+    """Return the conversation record, created on first contact; mark it active.
+
+    Safe when two processes see the same new patient at once: the insert runs
+    in a SAVEPOINT and a unique-constraint clash falls back to the row the
+    other process created.
+
+    Args:
+        session: the caller's session.
+        channel: input channel name (``socketio``, ``whatsapp``, ``rest`` …).
+        sender_id: the channel's id of the patient.
+        language: the conversation language, when known.
+        at: the activity time (now by default).
+
+    Returns:
+        The conversation.
+
+    """
+    now = at or utcnow()
+    conversation = get_conversation(
+        session=session, channel=channel, sender_id=sender_id
+    )
+    if conversation is None:
+        candidate = Conversation(
+            channel=channel,
+            sender_id=sender_id,
+            language=language,
+            consent_status="unknown",
+            created_at=now,
+            last_activity_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(candidate)
+            return candidate
+        except IntegrityError:
+            conversation = get_conversation(
+                session=session, channel=channel, sender_id=sender_id
+            )
+            if conversation is None:  # the clash was something else: report it
+                raise
+    if language and conversation.language != language:
+        conversation.language = language
+    if conversation.last_activity_at < now:
+        conversation.last_activity_at = now
+    session.flush()
+    return conversation
+
+
+def record_consent(
+    *,
+    session: Session,
+    conversation: Conversation,
+    given: bool,
+    wording_version: str | None = None,
+    source: str = "patient",
+    at: datetime | None = None,
+) -> ConsentRecord:
+    """Record that the patient gave (``given=True``) or withdrew consent.
+
+    Every change is kept in ``consent_records`` as proof of what was agreed and
+    when, and written to the audit log.
+
+    Args:
+        session: the caller's session.
+        conversation: the patient's conversation.
+        given: True to give consent, False to withdraw it.
+        wording_version: the version of the consent text the patient answered.
+        source: ``patient`` (in the chat) or ``staff:<id>``.
+        at: when (now by default).
+
+    Returns:
+        The new consent record.
+
+    """
+    now = at or utcnow()
+    conversation.consent_status = "given" if given else "withdrawn"
+    if given:
+        conversation.consent_given_at = now
+        conversation.consent_withdrawn_at = None
+    else:
+        conversation.consent_withdrawn_at = now
+    record = ConsentRecord(
+        conversation_id=conversation.id,
+        given=given,
+        wording_version=wording_version,
+        source=source,
+        recorded_at=now,
+    )
+    session.add(record)
+    session.flush()
+    record_audit(
+        session=session,
+        actor=source,
+        action="consent_given" if given else "consent_withdrawn",
+        conversation_id=conversation.id,
+        at=now,
+    )
+    return record
+
+
+def require_consent(conversation: Conversation) -> None:
+    """Raise :class:`ConsentRequired` unless the patient's consent is current."""
+    if not conversation.has_consent:
+        raise ConsentRequired(
+            f"conversation {conversation.id} has consent status "
+            f"{conversation.consent_status!r}: ask for consent before storing "
+            "health or contact data"
+        )
+
+
+def set_contact_details(
+    *,
+    session: Session,
+    conversation: Conversation,
+    details: Mapping[str, Any],
+) -> Conversation:
+    """Store the contact details the patient chose to give (encrypted).
+
+    Args:
+        session: the caller's session.
+        conversation: the patient's conversation (consent required).
+        details: some of ``name``, ``phone``, ``email``, ``preferred_time``,
+            ``country``; empty values are dropped; ``{}`` clears them.
+
+    Returns:
+        The conversation.
+
+    Raises:
+        ConsentRequired: without current consent.
+        ValueError: for a field the product does not collect.
+
+    """
+    require_consent(conversation)
+    unknown = set(details) - CONTACT_FIELDS
+    if unknown:
+        raise ValueError(f"unknown contact fields: {', '.join(sorted(unknown))}")
+    cleaned = {key: str(value).strip() for key, value in details.items() if value}
+    conversation.contact_details = cleaned or None
+    session.flush()
+    return conversation
