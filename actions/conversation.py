@@ -97,7 +97,7 @@ class ActionRequestHuman(Action):
         request_coordinator(
             channel=tracker.get_latest_input_channel() or "unknown",
             sender_id=tracker.sender_id,
-            reason="patient asked for a coordinator",
+            reason="patient_request",
         )
         dispatcher.utter_message(response="utter_request_human_received")
         return []

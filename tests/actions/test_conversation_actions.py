@@ -79,8 +79,20 @@ def test_no_topic_ranking_gives_the_default_answer(tracker_factory, run):
     assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
 
 
-def test_emergency_advice_comes_first_and_is_logged_without_the_words(
-    tracker_factory, run, caplog
+def _tickets(session_scope):
+    from sqlalchemy import select
+
+    from bot.store.models import Ticket
+
+    with session_scope() as session:
+        return [
+            (t.reason, t.priority, t.status, t.summary)
+            for t in session.execute(select(Ticket)).scalars()
+        ]
+
+
+def test_emergency_advice_comes_first_then_an_urgent_ticket(
+    tracker_factory, run, caplog, app_db
 ):
     text = "my father is vomiting blood since the ablation"
     tracker = tracker_factory(latest_message={"text": text, "intent": {}})
@@ -90,10 +102,38 @@ def test_emergency_advice_comes_first_and_is_logged_without_the_words(
     (record,) = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert "URGENT-SYMPTOMS" in record.getMessage()
     assert "vomiting" not in record.getMessage()
+    [(reason, priority, status, summary)] = _tickets(app_db)
+    assert (reason, priority, status) == ("urgent_symptoms", "urgent", "waiting")
+    assert text in summary
 
 
-def test_request_human_says_what_happens_next(tracker_factory, run):
+def test_emergency_advice_survives_a_database_failure(
+    tracker_factory, run, caplog, tmp_path, monkeypatch
+):
+    # A database that cannot be opened: the advice must still go out, and the
+    # failure must be reported loudly, not swallowed.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/x.db")
+    from bot.settings import get_settings
+
+    get_settings.cache_clear()
+    from bot.store import db
+
+    db.reset_engine()
+    tracker = tracker_factory(latest_message={"text": "I am bleeding", "intent": {}})
+    with caplog.at_level(logging.CRITICAL, logger="bot.escalation"):
+        dispatcher, _ = run(ActionEmergency(), tracker)
+    db.reset_engine()
+    get_settings.cache_clear()
+    assert [m["response"] for m in dispatcher.messages] == ["utter_emergency"]
+    assert any("NOT stored" in r.getMessage() for r in caplog.records)
+
+
+def test_request_human_opens_a_ticket_and_says_what_happens_next(
+    tracker_factory, run, app_db
+):
     dispatcher, _ = run(ActionRequestHuman(), tracker_factory())
     assert [m["response"] for m in dispatcher.messages] == [
         "utter_request_human_received"
     ]
+    [(reason, priority, status, _)] = _tickets(app_db)
+    assert (reason, priority, status) == ("patient_request", "normal", "waiting")
