@@ -1,0 +1,99 @@
+"""From the form's slots to the result messages, with the real rules."""
+
+import pytest
+
+from bot.screening.result import conclude, facts_from_slots
+
+LIKELY = {
+    "health_consent": True,
+    "diagnosis": "metastasis",
+    "lesion_count": 2.0,  # Rasa may hand a count back as a float
+    "max_lesion_cm": 2.5,
+    "bilirubin_mg_dl": 1.1,
+    "platelets_per_ul": 120000.0,
+    "screening_attempts": {"inr": 1},
+    "requested_slot": None,
+}
+
+
+def test_only_health_values_reach_the_rules():
+    facts = facts_from_slots(LIKELY)
+    assert facts == {
+        "diagnosis": "metastasis",
+        "lesion_count": 2,
+        "max_lesion_cm": 2.5,
+        "bilirubin_mg_dl": 1.1,
+        "platelets_per_ul": 120000,
+    }
+    assert isinstance(facts["lesion_count"], int)
+
+
+def _names(screening):
+    return [reply.response for reply in screening.replies]
+
+
+def test_likely_suitable():
+    screening = conclude(LIKELY)
+    assert screening.result.outcome == "likely_suitable"
+    assert _names(screening) == [
+        "utter_screening_likely_suitable",
+        "utter_not_a_medical_decision",
+    ]
+    steps = screening.replies[0].variables["next_steps"]
+    assert steps.startswith("- Send your imaging")
+    assert all(line.startswith("- ") for line in steps.splitlines())
+
+
+def test_needs_review_names_each_reason_and_offers_a_coordinator():
+    screening = conclude({**LIKELY, "platelets_per_ul": 40000, "bilirubin_mg_dl": 2.5})
+    assert screening.result.outcome == "needs_review"
+    assert _names(screening) == [
+        "utter_screening_needs_review",
+        "utter_not_a_medical_decision",
+        "utter_screening_offer_coordinator",
+    ]
+    reasons = screening.replies[0].variables["reasons"].splitlines()
+    assert len(reasons) == 2
+    assert any("platelet" in line for line in reasons)
+    assert any("bilirubin" in line for line in reasons)
+    # Words for the patient, never flag names.
+    assert "platelet_transfusion" not in screening.replies[0].variables["reasons"]
+
+
+def test_unlikely_suitable_offers_a_coordinator():
+    slots = {**LIKELY, "diagnosis": "hcc", "child_pugh": "B8"}
+    screening = conclude(slots)
+    assert screening.result.outcome == "unlikely_suitable"
+    assert _names(screening)[0] == "utter_screening_unlikely_suitable"
+    assert _names(screening)[-2:] == [
+        "utter_not_a_medical_decision",
+        "utter_screening_offer_coordinator",
+    ]
+    assert "Child-Pugh" in screening.replies[0].variables["reasons"]
+
+
+def test_incomplete_says_what_is_missing_and_offers_to_continue():
+    slots = {**LIKELY, "platelets_per_ul": None, "max_lesion_cm": 6.0}
+    screening = conclude(slots)
+    assert screening.result.outcome == "incomplete"
+    assert _names(screening) == [
+        "utter_screening_incomplete",
+        "utter_screening_reasons_so_far",
+        "utter_not_a_medical_decision",
+        "utter_screening_offer_continue",
+    ]
+    assert "platelet count" in screening.replies[0].variables["next_steps"]
+    assert "5 cm" in screening.replies[1].variables["reasons"]
+
+
+def test_within_milan_mentions_bridging_to_transplant():
+    slots = {**LIKELY, "diagnosis": "hcc", "child_pugh": "A5"}
+    screening = conclude(slots)
+    assert "within_milan" in screening.result.flags
+    assert "bridge to transplantation" in screening.replies[0].variables["next_steps"]
+    assert "utter_screening_notes" in _names(screening)
+
+
+def test_an_impossible_value_is_refused_not_guessed():
+    with pytest.raises(ValueError):
+        conclude({**LIKELY, "lesion_count": 0})
