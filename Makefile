@@ -77,13 +77,13 @@ facts: $(INSTALLED) ## every figure in the answers is in the clinical source
 	$(PY) $(SHARED)/tools/check_answer_facts.py .
 
 validate: $(INSTALLED) ## rasa data validate, warnings are failures
-	$(RASA) data validate --fail-on-warnings --quiet
+	$(PY) -m scripts.validate
 
 test-unit: $(INSTALLED) browser
 	$(PY) -m pytest
 
 test-conversations: $(MODEL_STAMP) ## Rasa conversation tests (tests/test_*.yml)
-	$(RASA) test core --stories tests/ --model models/cryo.tar.gz \
+	$(RASA) test core --e2e --stories tests/ --model models/cryo.tar.gz \
 		--fail-on-prediction-errors --out results/conversations
 
 test: $(INSTALLED) facts validate $(MODEL_STAMP) test-unit test-conversations ## install what is missing and run every test
