@@ -50,7 +50,8 @@ class Settings:
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""
     redis_url: Optional[str] = None
-    #: Fernet keys, newest first (MultiFernet: decrypts with any, encrypts with the first).
+    #: Fernet keys, newest first (MultiFernet decrypts with any, encrypts with the
+    #: first).
     encryption_keys: Tuple[str, ...] = ()
     rasa_url: str = "http://localhost:5005"
     rasa_token: str = ""

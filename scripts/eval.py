@@ -28,7 +28,7 @@ RESULTS = ROOT / "results" / "eval"
 
 
 def load_examples(path: Path) -> Tuple[List[str], List[str]]:
-    """Texts and flat labels (``faq/<topic>`` or the intent) of an NLU file or folder."""
+    """Texts and flat labels (``faq/<topic>`` or the intent) of NLU data."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(path))
@@ -56,7 +56,9 @@ def scores(gold: Sequence[str], predicted: Sequence[str]) -> Dict[str, float]:
 
 def split_scores(gold: Sequence[str], predicted: Sequence[str]) -> Dict[str, dict]:
     """Intent scores (topics folded into ``faq``) and response-selection scores."""
-    intent = scores([g.split("/")[0] for g in gold], [p.split("/")[0] for p in predicted])
+    intent = scores(
+        [g.split("/")[0] for g in gold], [p.split("/")[0] for p in predicted]
+    )
     faq_idx = [i for i, g in enumerate(gold) if g.startswith("faq/")]
     response = scores([gold[i] for i in faq_idx], [predicted[i] for i in faq_idx])
     return {"intent": intent, "response_selection": response}

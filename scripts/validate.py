@@ -1,4 +1,4 @@
-"""`make validate`: ``rasa data validate --fail-on-warnings``, with no warning let through.
+"""`make validate`: ``rasa data validate``, with no warning let through.
 
 Rasa 3.6's validator exits 0 on two kinds of warning that are false positives
 for this project, so on its own it would hide real ones behind them. This
@@ -73,7 +73,12 @@ def warnings_of(output: str) -> List[str]:
 def main() -> int:
     """Run the validator; print and count the warnings that are not explained."""
     result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "rasa"), "data", "validate", "--fail-on-warnings"],
+        [
+            str(ROOT / ".venv" / "bin" / "rasa"),
+            "data",
+            "validate",
+            "--fail-on-warnings",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -85,9 +90,7 @@ def main() -> int:
     explained = 0
     for warning in warnings_of(output):
         unused = UNUSED.search(warning)
-        if unused and (
-            unused.group(1) in asked or used_by_code(unused.group(1), code)
-        ):
+        if unused and (unused.group(1) in asked or used_by_code(unused.group(1), code)):
             explained += 1
         elif DUPLICATE_FAQ in warning:
             explained += 1

@@ -65,9 +65,11 @@ class GuardedText:
             "neutralised_payload": self.neutralised_payload,
             "empty": self.empty,
         }
-        return {"input_guard": {k: v for k, v in notes.items() if v}} if any(
-            notes.values()
-        ) else {}
+        return (
+            {"input_guard": {k: v for k, v in notes.items() if v}}
+            if any(notes.values())
+            else {}
+        )
 
 
 def is_button_payload(text: str) -> bool:

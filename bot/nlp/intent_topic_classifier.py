@@ -172,8 +172,13 @@ class IntentTopicClassifier(IntentClassifier, GraphComponent):
     def _rank(self, text: str) -> List[Dict[str, Any]]:
         payload = _FAQ_PAYLOAD.match(text.strip())
         if payload:
-            return [{"label": f"{RETRIEVAL_INTENT}/{payload.group(1)}", "confidence": 1.0}]
-        if text.strip() and non_latin_share(text) > self._config["other_language_share"]:
+            return [
+                {"label": f"{RETRIEVAL_INTENT}/{payload.group(1)}", "confidence": 1.0}
+            ]
+        if (
+            text.strip()
+            and non_latin_share(text) > self._config["other_language_share"]
+        ):
             return [{"label": OTHER_LANGUAGE_INTENT, "confidence": 1.0}]
         if self._model is None or not text.strip():
             return []

@@ -18,8 +18,14 @@ def make_tracker(
     latest = latest_message or {"text": "", "intent": {}, "entities": []}
     events = list(events or [])
     if not any(e.get("event") == "user" for e in events):
-        events.append({"event": "user", "text": latest.get("text"), "parse_data": latest,
-                       "input_channel": "rest"})
+        events.append(
+            {
+                "event": "user",
+                "text": latest.get("text"),
+                "parse_data": latest,
+                "input_channel": "rest",
+            }
+        )
     return Tracker(
         sender_id=sender_id,
         slots=slots or {},

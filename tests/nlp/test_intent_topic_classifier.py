@@ -24,12 +24,26 @@ def trained(tmp_path_factory):
     context = ExecutionContext(graph_schema=None, node_name="topic")
     component = IntentTopicClassifier.create({}, storage, resource, context)
     examples = (
-        [_example(t, "faq", "cost") for t in
-         ["how much does it cost", "price of the treatment", "is it expensive",
-          "fees please", "can we afford it"]]
-        + [_example(t, "faq", "pain") for t in
-           ["does it hurt", "is it painful", "will I feel pain", "pain after it",
-            "sore afterwards?"]]
+        [
+            _example(t, "faq", "cost")
+            for t in [
+                "how much does it cost",
+                "price of the treatment",
+                "is it expensive",
+                "fees please",
+                "can we afford it",
+            ]
+        ]
+        + [
+            _example(t, "faq", "pain")
+            for t in [
+                "does it hurt",
+                "is it painful",
+                "will I feel pain",
+                "pain after it",
+                "sore afterwards?",
+            ]
+        ]
         + [_example(t, "greet") for t in ["hello", "hi", "good morning", "hey", "hiya"]]
     )
     component.train(TrainingData(training_examples=examples))
@@ -74,7 +88,9 @@ def test_quick_reply_payload_selects_its_topic_with_certainty(trained):
     )
 
 
-@pytest.mark.parametrize("text", ["我父亲有肝癌，可以冷冻治疗吗", "هل العلاج مؤلم", "क्या दर्द होता है"])
+@pytest.mark.parametrize(
+    "text", ["我父亲有肝癌，可以冷冻治疗吗", "هل العلاج مؤلم", "क्या दर्द होता है"]
+)
 def test_non_latin_scripts_get_other_language(trained, text):
     message = _process(trained, text)
     assert message.get("intent") == {"name": "other_language", "confidence": 1.0}

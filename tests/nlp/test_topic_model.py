@@ -55,7 +55,10 @@ def test_ranking_is_a_probability_distribution(model):
 
 def test_save_and_load_give_identical_predictions(model, tmp_path: Path):
     model.save(tmp_path)
-    assert {p.name for p in tmp_path.iterdir()} == {"topic_model.json", "topic_model.npz"}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "topic_model.json",
+        "topic_model.npz",
+    }
     loaded = TopicModel.load(tmp_path)
     texts = ["how much is it", "painful?", "hi"]
     np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts))
