@@ -157,9 +157,14 @@ def cold_start() -> Dict[str, float]:
 
 def parse_latency() -> Dict[str, float]:
     """Parse every held-out message with the model loaded in this process."""
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
 
     from scripts.eval import HELDOUT, load_examples
+
+    configure_logging_and_warnings(logging.WARNING)
 
     texts, _ = load_examples(HELDOUT)
     agent = Agent.load(str(MODEL))
