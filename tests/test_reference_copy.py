@@ -20,7 +20,11 @@ def _files(base: Path):
 def test_reference_has_the_seed_spec_and_fact_checker():
     names = {str(p) for p in _files(ROOT / "reference")}
     assert "seeds/000_4c5dabd8a3483595.txt" in names
-    assert {"spec/eligibility.md", "spec/faq_topics.md", "spec/lab_extraction.md"} <= names
+    assert {
+        "spec/eligibility.md",
+        "spec/faq_topics.md",
+        "spec/lab_extraction.md",
+    } <= names
     assert "tools/check_answer_facts.py" in names
 
 
@@ -28,4 +32,6 @@ def test_reference_has_the_seed_spec_and_fact_checker():
 def test_reference_matches_shared():
     assert _files(ROOT / "reference") == _files(SHARED)
     for rel in _files(SHARED):
-        assert (ROOT / "reference" / rel).read_bytes() == (SHARED / rel).read_bytes(), rel
+        assert (ROOT / "reference" / rel).read_bytes() == (
+            SHARED / rel
+        ).read_bytes(), rel
