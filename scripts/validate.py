@@ -46,8 +46,10 @@ def used_by_code(name: str, code: str) -> bool:
     literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", code))
     if name in literals:
         return True
-    prefixes = set(re.findall(r"[\"'](utter_[a-z0-9_]*_)[\"']", code))
-    prefixes |= set(re.findall(r"f[\"'](utter_[a-z0-9_]*)\{", code))
+    # A prefix must name a family ("utter_screening_"), not just "utter_".
+    prefixes = set(re.findall(r"[\"'](utter_[a-z0-9]+_[a-z0-9_]*)[\"']", code))
+    prefixes |= set(re.findall(r"f[\"'](utter_[a-z0-9]+_[a-z0-9_]*)\{", code))
+    prefixes = {p for p in prefixes if p.endswith("_")}
     if any(name.startswith(prefix) for prefix in prefixes):
         return True
     return name.startswith("utter_ask_") and name[len("utter_ask_") :] in literals

@@ -35,10 +35,8 @@ GENERAL_RESPONSES = {
     "utter_emergency",
     "utter_request_human_received",
     "utter_anything_else",
-    "utter_message_too_long",
     "utter_empty_message",
     "utter_not_english",
-    "utter_disclaimer_short",
 }
 
 
