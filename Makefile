@@ -45,13 +45,27 @@ $(INSTALLED): requirements.lock
 
 install: $(INSTALLED) ## create .venv (Python 3.10) with the pinned dependencies
 
-browser: ## install Debian's chromium and chromium-driver (for browser tests)
+browser: node_modules/.package-lock.json ## install Debian's chromium and chromium-driver, and the npm test packages
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
 		echo "Installing chromium and chromium-driver from Debian"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
+
+# axe-core (browser tests only) and socket.io-client, exactly as pinned in
+# package-lock.json. The widget serves its own vendored copy of the socket.io
+# client (bot/console/static/widget/vendor/), so `make run` needs no npm; a test
+# checks that copy equals the pinned package.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		echo "Installing nodejs and npm from Debian (for axe-core in the browser tests)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(MODEL_STAMP): $(INSTALLED) $(MODEL_INPUTS)
 	@mkdir -p models

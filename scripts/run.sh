@@ -29,7 +29,9 @@ $RASA run --model models/cryo.tar.gz --endpoints endpoints.yml --credentials cre
   --port "$RASA_PORT" --cors "http://localhost:$CONSOLE_PORT" >var/log/rasa.log 2>&1 &
 pids+=($!)
 if $PY -c 'import bot.console.__main__' 2>/dev/null; then
-  $PY -m bot.console >var/log/console.log 2>&1 &
+  # The demo page's widget talks to this Rasa server (its public address).
+  PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT} CONSOLE_PORT=$CONSOLE_PORT \
+    $PY -m bot.console >var/log/console.log 2>&1 &
   pids+=($!)
 fi
 

@@ -1,0 +1,99 @@
+"""HTTP security headers of every console response.
+
+The Content-Security-Policy allows scripts, styles and connections from the
+console itself and connections to the Rasa server's socket (its public
+address, ``PUBLIC_BASE_URL``) and nowhere else; no inline script, no framing.
+"""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable, Dict
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL (no path).
+
+    Raises:
+        ValueError: if the URL has no http(s) scheme or no host.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def socket_sources(server_url: str) -> str:
+    """The CSP sources for the widget's socket: the http(s) and ws(s) origins.
+
+    A host source ``http://h:p`` does not cover ``ws://h:p`` in every browser,
+    so both are listed.
+    """
+    origin = origin_of(server_url)
+    websocket = "wss" + origin[5:] if origin.startswith("https") else "ws" + origin[4:]
+    return f"{origin} {websocket}"
+
+
+def content_security_policy(server_url: str) -> str:
+    """The CSP of console pages that embed the widget talking to ``server_url``."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            f"connect-src 'self' {socket_sources(server_url)}",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ]
+    )
+
+
+def security_headers(server_url: str, path: str) -> Dict[str, str]:
+    """Headers for one response.
+
+    Args:
+        server_url: the Rasa server's public URL (for ``connect-src``).
+        path: the request path; widget files may be loaded by other sites'
+            pages (``Cross-Origin-Resource-Policy: cross-origin``).
+
+    Returns:
+        Header names and values.
+    """
+    embeddable = path.startswith("/widget/")
+    return {
+        "Content-Security-Policy": content_security_policy(server_url),
+        "X-Content-Type-Options": "nosniff",
+        # A cancer-information page: do not tell other sites where a visitor
+        # came from.
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        "Cross-Origin-Resource-Policy": "cross-origin" if embeddable else "same-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def middleware(server_url: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Middleware (aiohttp) adding :func:`security_headers` to every response."""
+
+    @web.middleware
+    async def add_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            resp = await handler(request)
+        except web.HTTPException as exc:
+            # Error pages get the headers too.
+            exc.headers.update(security_headers(server_url, request.path))
+            raise
+        resp.headers.update(security_headers(server_url, request.path))
+        return resp
+
+    return add_headers

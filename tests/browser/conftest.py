@@ -1,0 +1,93 @@
+"""Browser tests of the website widget against the real servers.
+
+One set of processes for the whole session (action server, Rasa with
+``models/cryo.tar.gz``, console) on free ports with data in a temporary
+directory, and one headless Debian Chromium driven by Playwright. Screenshots
+go to ``test-output/screenshots/`` for review.
+
+``--widget-model PATH`` runs the suite against another model (development).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from bot.console.devservers import ServerSet
+from bot.settings import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+# The machine is offline: without these Chromium keeps trying to reach Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--widget-model",
+        default=None,
+        help="model for the widget browser tests (default models/cryo.tar.gz)",
+    )
+
+
+@pytest.fixture(scope="session")
+def servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerSet]:
+    option = request.config.getoption("--widget-model", default=None)
+    model = Path(option) if option else PROJECT_ROOT / "models" / "cryo.tar.gz"
+    if not model.exists():
+        pytest.fail(f"{model} does not exist: run `make train` first")
+    servers = ServerSet(
+        model=model,
+        var_dir=tmp_path_factory.mktemp("widget-var"),
+    )
+    servers.start()
+    yield servers
+    servers.stop()
+
+
+# Per module, not per session: Playwright's sync API keeps an event loop
+# running in this thread while it is started, which would break asyncio.run()
+# in every test module collected after this folder.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run `make browser`")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, servers: ServerSet) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors: List[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def phone_page(browser: Browser, servers: ServerSet) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    yield page
+    context.close()
