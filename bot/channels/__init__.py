@@ -1,1 +1,1 @@
-"""Package placeholder."""
+"""Input channels: the guard every message passes, REST, the website widget."""
