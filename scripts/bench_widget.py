@@ -26,19 +26,9 @@ from pathlib import Path
 from typing import List
 
 from bot.console.assets import AssetStore
-from bot.console.devservers import ServerSet
+from bot.console.devservers import CHROMIUM, CHROMIUM_ARGS, ServerSet  # noqa: E402
 from bot.settings import PROJECT_ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUESTIONS = [
     "what is cryoablation?",
     "how long does the procedure take?",

@@ -30,6 +30,19 @@ from typing import Dict, List, Optional, Tuple
 
 from bot.settings import PROJECT_ROOT, from_env, yaml_environment
 
+#: Debian's Chromium, driven by Playwright in the browser tests and the bench.
+CHROMIUM = "/usr/bin/chromium"
+#: The machine is offline: without these Chromium keeps trying to reach Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 HOST = "127.0.0.1"
 #: Variables that would point the children at shared infrastructure.
 _ISOLATE = ("DATABASE_URL", "REDIS_URL")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from bot.nlp.labs.units import COUNT_WORDS
+
 _WORD = re.compile(r"[a-zµ/]+")
 
 _YES = frozenset(
@@ -159,20 +161,8 @@ def parse_unit(text: str, choices: tuple = ()) -> str | None:
     return None
 
 
-_NUMBER_WORDS = {
-    "one": 1,
-    "single": 1,
-    "solitary": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
+# The lesion-count words of the lab extractor (one table for both).
+_NUMBER_WORDS = COUNT_WORDS
 _BARE_NUMBER = re.compile(r"^\D*?(\d+(?:[.,]\d+)?)\D*$")
 
 

@@ -16,20 +16,9 @@ from typing import Iterator, List
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bot.console.devservers import ServerSet
+from bot.console.devservers import CHROMIUM, CHROMIUM_ARGS, ServerSet  # noqa: E402
 from bot.settings import PROJECT_ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-# The machine is offline: without these Chromium keeps trying to reach Google.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
