@@ -161,10 +161,12 @@ def parse_latency() -> Dict[str, float]:
 
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
     from scripts.eval import HELDOUT, load_examples
 
     configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
 
     texts, _ = load_examples(HELDOUT)
     agent = Agent.load(str(MODEL))
