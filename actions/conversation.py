@@ -9,6 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import channel_of
+
 logger = logging.getLogger(__name__)
 
 
@@ -73,7 +75,7 @@ class ActionEmergency(Action):
         from bot.handoff.escalation import escalate_urgent
 
         escalate_urgent(
-            channel=tracker.get_latest_input_channel() or "unknown",
+            channel=channel_of(tracker),
             sender_id=tracker.sender_id,
             text=(tracker.latest_message or {}).get("text") or "",
         )
@@ -95,7 +97,7 @@ class ActionRequestHuman(Action):
         from bot.handoff.escalation import request_coordinator
 
         request_coordinator(
-            channel=tracker.get_latest_input_channel() or "unknown",
+            channel=channel_of(tracker),
             sender_id=tracker.sender_id,
             reason="patient_request",
         )

@@ -8,6 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import channel_of
+
 
 class ActionWithdrawConsent(Action):
     """Stop storing health data from now on, and say what that means."""
@@ -24,7 +26,7 @@ class ActionWithdrawConsent(Action):
         from bot.handoff.privacy_requests import withdraw_consent
 
         stored = withdraw_consent(
-            channel=tracker.get_latest_input_channel() or "unknown",
+            channel=channel_of(tracker),
             sender_id=tracker.sender_id,
         )
         dispatcher.utter_message(
@@ -51,7 +53,7 @@ class ActionRequestErasure(Action):
         from bot.handoff.escalation import request_coordinator
 
         ticket = request_coordinator(
-            channel=tracker.get_latest_input_channel() or "unknown",
+            channel=channel_of(tracker),
             sender_id=tracker.sender_id,
             reason="erasure_request",
             summary="The patient asked for all their data to be deleted.",

@@ -20,6 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions import channel_of
+
 logger = logging.getLogger(__name__)
 
 
@@ -34,10 +36,6 @@ def _message(tracker: Tracker) -> Any:
 def _send(dispatcher: CollectingDispatcher, replies: List[Any]) -> None:
     for reply in replies:
         dispatcher.utter_message(response=reply.response, **dict(reply.variables))
-
-
-def _channel(tracker: Tracker) -> str:
-    return tracker.get_latest_input_channel() or "unknown"
 
 
 class ValidateScreeningForm(FormValidationAction):
@@ -87,7 +85,7 @@ class ValidateScreeningForm(FormValidationAction):
             return []
         if turn.consent is True:
             storage.record_consent(
-                channel=_channel(tracker), sender_id=tracker.sender_id
+                channel=channel_of(tracker), sender_id=tracker.sender_id
             )
         _send(dispatcher, turn.replies)
         events: List[EventType] = [
@@ -154,7 +152,7 @@ class ActionScreeningResult(Action):
             return []
         outcome = screening.result
         storage.store_screening(
-            channel=_channel(tracker),
+            channel=channel_of(tracker),
             sender_id=tracker.sender_id,
             values=screening.values,
             typed=tracker.get_slot(flow.TYPED),
