@@ -45,8 +45,7 @@ TOPIC_TITLES: Dict[str, str] = {
     "guarantee": "Guarantees",
 }
 
-#: The FallbackClassifier's intent, and the retrieval intent of FAQ topics.
-FALLBACK_INTENT = "nlu_fallback"
+#: The retrieval intent of FAQ topics.
 RETRIEVAL_INTENT = "faq"
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
@@ -61,20 +61,10 @@ class Settings:
     console_secret: str = ""
     widget_secret: str = ""
     widget_allowed_origins: Tuple[str, ...] = ()
-    whatsapp_app_secret: str = ""
-    whatsapp_verify_token: str = ""
-    whatsapp_access_token: str = ""
-    whatsapp_phone_number_id: str = ""
-    whatsapp_api_base: str = "https://graph.facebook.com/v19.0"
-    twilio_account_sid: str = ""
-    twilio_auth_token: str = ""
-    twilio_api_base: str = "https://api.twilio.com"
-    twilio_from_number: str = ""
     public_base_url: str = "http://localhost:5005"
     retention_days: int = 365
     #: Longest patient message kept; longer ones are cut with a notice.
     max_message_chars: int = 1000
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_development(self) -> bool:
@@ -141,19 +131,6 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         console_secret=env.get("CONSOLE_SECRET_KEY", ""),
         widget_secret=env.get("WIDGET_SECRET", ""),
         widget_allowed_origins=_split(origins),
-        whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET", ""),
-        whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN", ""),
-        whatsapp_access_token=env.get("WHATSAPP_ACCESS_TOKEN", ""),
-        whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
-        whatsapp_api_base=env.get(
-            "WHATSAPP_API_BASE", "https://graph.facebook.com/v19.0"
-        ).rstrip("/"),
-        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
-        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
-        twilio_api_base=env.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip(
-            "/"
-        ),
-        twilio_from_number=env.get("TWILIO_FROM_NUMBER", ""),
         public_base_url=env.get("PUBLIC_BASE_URL", "http://localhost:5005"),
         retention_days=int(env.get("RETENTION_DAYS", "365")),
         max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "1000")),
