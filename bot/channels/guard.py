@@ -43,6 +43,7 @@ BUTTON_INTENTS = frozenset(
 #: ``/faq/<topic>``: the payload of a quick reply that opens an FAQ answer.
 _FAQ_PAYLOAD = re.compile(r"^/faq/[a-z][a-z_]{1,40}$")
 _INTENT_PAYLOAD = re.compile(r"^/([a-z][a-z_]{1,40})$")
+_FORGED_PAYLOAD = re.compile(r"^([A-Za-z_/]+)\s*(?:@[0-9.]*)?\s*(?:\{.*\})?$", re.S)
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 
 EMPTY_PAYLOAD = "/empty_message"
@@ -108,7 +109,14 @@ def sanitize_user_text(
     neutralised = False
     if cleaned.startswith("/"):
         # Drop every leading slash: "//inform{...}" must not survive as "/inform".
-        cleaned = cleaned.lstrip("/").strip() or EMPTY_PAYLOAD
+        cleaned = cleaned.lstrip("/").strip()
+        # Rasa's own shape "name@confidence{entities}" is a forged payload, not
+        # something a patient writes: keep only its name, so the entities are
+        # not even read as words by the lab extractor.
+        forged = _FORGED_PAYLOAD.match(cleaned)
+        if forged:
+            cleaned = forged.group(1).replace("/", " ").replace("_", " ").strip()
+        cleaned = cleaned or EMPTY_PAYLOAD
         neutralised = True
         if cleaned == EMPTY_PAYLOAD:
             return GuardedText(cleaned, neutralised_payload=True, empty=True)
