@@ -5,15 +5,19 @@ that log alerting can page someone even when the database is down; then a
 ticket of the highest priority is opened. The patient's words are never
 written to the log (they are health data); the ticket stores them encrypted.
 
-A ticket that cannot be written is reported (logged at CRITICAL with the same
-marker, and the function returns ``None``) rather than raised: the patient
-must still get the emergency advice, which the action sends first.
+A ticket that cannot be written is reported (logged, at CRITICAL with the same
+marker for an emergency) and the function returns ``None`` rather than
+raising: the patient must still get the emergency advice, which the action
+sends first.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Optional
+
+from bot.store.edge import write_for_conversation
+from bot.store.tickets import open_ticket
 
 logger = logging.getLogger("bot.escalation")
 
@@ -23,25 +27,29 @@ PRIORITY_NORMAL = "normal"
 
 
 def _open_ticket(
-    *, channel: str, sender_id: str, reason: str, priority: str, summary: str
+    *,
+    channel: str,
+    sender_id: str,
+    reason: str,
+    priority: str,
+    summary: str,
+    what: str,
+    level: int,
 ) -> Optional[int]:
-    from bot.store.conversations import get_or_create_conversation
-    from bot.store.db import session_scope
-    from bot.store.tickets import open_ticket
-
-    with session_scope() as session:
-        conversation = get_or_create_conversation(
-            session=session, channel=channel, sender_id=sender_id
-        )
-        ticket = open_ticket(
+    written = write_for_conversation(
+        lambda session, conversation: open_ticket(
             session=session,
             conversation=conversation,
             reason=reason,
             priority=priority,
             summary=summary,
-        )
-        session.flush()
-        return ticket.id
+        ).id,
+        channel=channel,
+        sender_id=sender_id,
+        what=what,
+        level=level,
+    )
+    return written.value
 
 
 def escalate_urgent(*, channel: str, sender_id: str, text: str) -> Optional[int]:
@@ -62,23 +70,15 @@ def escalate_urgent(*, channel: str, sender_id: str, text: str) -> Optional[int]
         sender_id,
         len(text),
     )
-    try:
-        return _open_ticket(
-            channel=channel,
-            sender_id=sender_id,
-            reason="urgent_symptoms",
-            priority=PRIORITY_URGENT,
-            summary=f"Possible emergency signs described: {text}",
-        )
-    except Exception:  # noqa: BLE001 - any storage failure must be reported, not lost
-        logger.critical(
-            "%s ticket NOT stored for channel=%s sender=%s: contact the patient",
-            URGENT_MARKER,
-            channel,
-            sender_id,
-            exc_info=True,
-        )
-        return None
+    return _open_ticket(
+        channel=channel,
+        sender_id=sender_id,
+        reason="urgent_symptoms",
+        priority=PRIORITY_URGENT,
+        summary=f"Possible emergency signs described: {text}",
+        what=f"{URGENT_MARKER} ticket (contact the patient)",
+        level=logging.CRITICAL,
+    )
 
 
 def request_coordinator(
@@ -95,20 +95,12 @@ def request_coordinator(
     Returns:
         The ticket id, or ``None`` when it could not be stored (logged as an error).
     """
-    try:
-        return _open_ticket(
-            channel=channel,
-            sender_id=sender_id,
-            reason=reason,
-            priority=PRIORITY_NORMAL,
-            summary=summary or reason,
-        )
-    except Exception:  # noqa: BLE001 - reported, never silently dropped
-        logger.error(
-            "coordinator request NOT stored: channel=%s sender=%s reason=%s",
-            channel,
-            sender_id,
-            reason,
-            exc_info=True,
-        )
-        return None
+    return _open_ticket(
+        channel=channel,
+        sender_id=sender_id,
+        reason=reason,
+        priority=PRIORITY_NORMAL,
+        summary=summary or reason,
+        what=f"coordinator request reason={reason}",
+        level=logging.ERROR,
+    )

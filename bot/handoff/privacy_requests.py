@@ -1,16 +1,15 @@
 """Privacy requests made in the chat: withdrawing consent, asking for erasure.
 
 Withdrawing consent takes effect at once (no new health data is stored). An
-erasure request opens a ticket for staff, who run ``python -m bot.store erase``:
-deleting a conversation's events while Rasa is still in the middle of that
-same conversation's turn would only have Rasa write them back.
+erasure request opens a ticket for staff (:mod:`bot.handoff.escalation`), who
+carry it out: deleting a conversation's events while Rasa is still in the
+middle of that same conversation's turn would only have Rasa write them back.
 """
 
 from __future__ import annotations
 
-import logging
-
-logger = logging.getLogger(__name__)
+from bot.store.conversations import record_consent
+from bot.store.edge import write_for_conversation
 
 
 def withdraw_consent(*, channel: str, sender_id: str) -> bool:
@@ -20,21 +19,11 @@ def withdraw_consent(*, channel: str, sender_id: str) -> bool:
         True when recorded; False when the database could not be reached
         (logged as an error so that staff can follow up).
     """
-    from bot.store.conversations import get_or_create_conversation, record_consent
-    from bot.store.db import session_scope
-
-    try:
-        with session_scope() as session:
-            conversation = get_or_create_conversation(
-                session=session, channel=channel, sender_id=sender_id
-            )
-            record_consent(session=session, conversation=conversation, given=False)
-        return True
-    except Exception:  # noqa: BLE001 - reported, never silently dropped
-        logger.error(
-            "consent withdrawal NOT stored: channel=%s sender=%s",
-            channel,
-            sender_id,
-            exc_info=True,
-        )
-        return False
+    return write_for_conversation(
+        lambda session, conversation: record_consent(
+            session=session, conversation=conversation, given=False
+        ),
+        channel=channel,
+        sender_id=sender_id,
+        what="consent withdrawal",
+    ).ok

@@ -1,6 +1,6 @@
 """The screening's one door to the data layer (``bot.store``).
 
-Two calls, each one short transaction owned here (``session_scope``): record
+Two calls, each one short transaction (:mod:`bot.store.edge`): record
 that the patient agreed to the storing of health data, and store a finished
 screening. The store encrypts the facts, the outcome, the flags and the
 reasons, and refuses to store anything for a conversation without current
@@ -13,12 +13,12 @@ answer: both calls log the failure (never the health values) and return
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Mapping, Sequence
 
 from bot.screening.fields import format_number
-
-logger = logging.getLogger(__name__)
+from bot.store.conversations import record_consent as store_consent
+from bot.store.edge import write_for_conversation
+from bot.store.screenings import save_screening
 
 #: Version of the consent question's wording (``utter_ask_health_consent`` in
 #: ``data/responses/screening.yml``); change it with the wording, so that the
@@ -37,29 +37,17 @@ def record_consent(*, channel: str, sender_id: str) -> bool:
         True when recorded; False when the data layer failed (logged).
 
     """
-    from bot.store.conversations import get_or_create_conversation
-    from bot.store.conversations import record_consent as store_consent
-    from bot.store.db import session_scope
-
-    try:
-        with session_scope() as session:
-            conversation = get_or_create_conversation(
-                session=session, channel=channel, sender_id=sender_id
-            )
-            store_consent(
-                session=session,
-                conversation=conversation,
-                given=True,
-                wording_version=CONSENT_WORDING_VERSION,
-            )
-    except Exception:  # any failure: log it, keep talking
-        logger.exception(
-            "could not record screening consent: channel=%s sender=%s",
-            channel,
-            sender_id,
-        )
-        return False
-    return True
+    return write_for_conversation(
+        lambda session, conversation: store_consent(
+            session=session,
+            conversation=conversation,
+            given=True,
+            wording_version=CONSENT_WORDING_VERSION,
+        ),
+        channel=channel,
+        sender_id=sender_id,
+        what="screening consent",
+    ).ok
 
 
 def store_screening(
@@ -90,31 +78,21 @@ def store_screening(
         e.g. no consent on record).
 
     """
-    from bot.store.conversations import get_or_create_conversation
-    from bot.store.db import session_scope
-    from bot.store.screenings import save_screening
-
     facts = build_facts(values, typed or {})
-    try:
-        with session_scope() as session:
-            conversation = get_or_create_conversation(
-                session=session, channel=channel, sender_id=sender_id
-            )
-            save_screening(
-                session=session,
-                conversation=conversation,
-                facts=facts,
-                outcome=outcome,
-                rules_version=rules_version,
-                flags=sorted(flags),
-                reasons=list(reasons),
-            )
-    except Exception:  # any failure: log it, keep talking
-        logger.exception(
-            "could not store screening: channel=%s sender=%s", channel, sender_id
-        )
-        return False
-    return True
+    return write_for_conversation(
+        lambda session, conversation: save_screening(
+            session=session,
+            conversation=conversation,
+            facts=facts,
+            outcome=outcome,
+            rules_version=rules_version,
+            flags=sorted(flags),
+            reasons=list(reasons),
+        ),
+        channel=channel,
+        sender_id=sender_id,
+        what="screening",
+    ).ok
 
 
 def build_facts(
