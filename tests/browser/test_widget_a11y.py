@@ -125,6 +125,16 @@ def test_screen_reader_view(page: Page, servers: ServerSet) -> None:
     expect(live).to_contain_text("Assistant said:")
     first_words = answer.inner_text().replace("Assistant said:", "").split()[:4]
     expect(live).to_contain_text(" ".join(first_words))
+    expect(page.get_by_role("button", name="Menu")).to_have_attribute(
+        "aria-expanded", "false"
+    )
+    # A reply of several messages is announced whole, from its first message.
+    first = say(page, "Could it work for me?")
+    reply = page.locator(f".cw-log > li:nth-child(n+{first + 1}) .cw-bubble")
+    assert reply.count() >= 2
+    for bubble in (reply.first, reply.last):
+        words = bubble.inner_text().replace("Assistant said:", "").split()[:5]
+        expect(live).to_contain_text(" ".join(words))
 
 
 def test_axe_desktop(page: Page, servers: ServerSet) -> None:

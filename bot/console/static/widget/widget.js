@@ -420,7 +420,7 @@
     panel.addEventListener("pointerdown", function (e) {
       if (!menu.hidden && !menu.contains(e.target) && !menuBtn.contains(e.target)) hideMenu();
     });
-    announcer = el("div", { className: "cw-sr", "aria-live": "polite", "aria-atomic": "true" });
+    announcer = el("div", { className: "cw-sr", "aria-live": "polite" });
     root.appendChild(launcher);
     root.appendChild(panel);
     root.appendChild(announcer);
@@ -610,19 +610,18 @@
     return fmt(m.kind === "coordinator_joined" ? T.joined : T.left, { name: m.name || T.aCoordinator });
   }
 
-  // Messages of one reply are announced together, in order (replacing the
-  // live region's text per message would drop all but the last).
-  var heard = [];
+  // Each message is added to the live region as its own node, so every
+  // message of a reply is read, in order, and a repeated one is read again
+  // (replacing the region's text would drop all but the last).
+  function speak(text) {
+    announcer.appendChild(el("p", { text: text }));
+    while (announcer.childNodes.length > 5) announcer.removeChild(announcer.firstChild);
+  }
   function announce(m) {
     if (!isOpen) return;
-    heard.push(m.role === "notice"
+    speak(m.role === "notice"
       ? noticeText(m)
       : (m.role === "coordinator" ? fmt(T.saidCoordinator, { name: m.name || T.coordinatorRole }) : T.saidAssistant) + " " + plain(m.text));
-    if (heard.length > 1) return;
-    announcer.textContent = "";
-    // A fresh text node a moment later makes repeated identical messages
-    // announced again.
-    w.setTimeout(function () { announcer.textContent = heard.join(" "); heard = []; }, 150);
   }
 
   function addMessage(m, live) {
@@ -969,6 +968,7 @@
     rows = {};
     batch = firstUnread = null;
     fresh = false;
+    announcer.textContent = "";
     while (log.firstChild) log.removeChild(log.firstChild);
     refreshQuick();
   }
@@ -979,7 +979,7 @@
     if (local) { try { local.removeItem(KEY); } catch (e) { /* ignore */ } }
     inflight = null;
     setTyping(false);
-    announcer.textContent = T.cleared;
+    speak(T.cleared);
     renderStatus();
     focusHome();
     // A new conversation, with a new greeting.
