@@ -73,6 +73,13 @@ MAX_FRAME_BYTES = 64 * 1024
 RECENT_IDS = 10_000
 #: How many of the newest events are searched for a re-sent message's id.
 RESEND_LOOKBACK_EVENTS = 200
+#: Heartbeat. The server pings every PING_INTERVAL_S and drops a socket whose
+#: pong is PING_TIMEOUT_S late; socket.io-client gets both in the handshake and
+#: drops a connection that heard no ping for their sum. A dead network is thus
+#: noticed within 8 s (the defaults, 25 + 20 s, left the widget "typing" for
+#: 45 s). 4 s still tolerates a slow mobile network's round trip.
+PING_INTERVAL_S = 4
+PING_TIMEOUT_S = 4
 # Sanic-CORS (Rasa's --cors) marks a request it has handled with this
 # attribute; set on socket.io requests so that it does not add a second
 # Access-Control-Allow-Origin header next to python-engineio's own, which
@@ -270,6 +277,8 @@ class WidgetInput(SocketIOInput):
             cors_allowed_origins=origins,
             client_manager=client_manager,
             max_http_buffer_size=MAX_FRAME_BYTES,
+            ping_interval=PING_INTERVAL_S,
+            ping_timeout=PING_TIMEOUT_S,
         )
 
     def get_output_channel(self) -> Optional[OutputChannel]:
