@@ -75,7 +75,7 @@ def test_the_stored_facts_keep_what_the_patient_typed(database):
 def test_nothing_is_stored_without_consent(database, caplog):
     assert not _store(sender_id="patient-without-consent")
     assert _screening_rows(database) == []
-    assert "could not store screening" in caplog.text
+    assert "NOT stored: screening" in caplog.text
     # The log names the conversation, never a health value.
     assert "1.99" not in caplog.text
 
@@ -87,7 +87,7 @@ def test_a_broken_database_does_not_break_the_conversation(monkeypatch, caplog):
     monkeypatch.setattr("bot.store.db.session_scope", unavailable)
     assert storage.record_consent(channel="rest", sender_id="p") is False
     assert _store() is False
-    assert "could not record screening consent" in caplog.text
+    assert "NOT stored: screening consent" in caplog.text
 
 
 def test_build_facts_without_typed_text():
