@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Mapping, Optional, Tuple
 
 # Kinds of value.
-NUMBER = "number"  # a measurement with a canonical unit (or a ratio, INR)
-COUNT = "count"  # a whole number (tumours)
+NUMBER = "number"  # a measurement, with its canonical unit (INR: a ratio)
+COUNT = "count"  # a number of things (tumours): a fraction is a typing slip
 CHOICE = "choice"  # one of a few words ("hcc", "mild", "B")
 KINDS = (NUMBER, COUNT, CHOICE)
 
@@ -188,7 +188,7 @@ FIELDS: Tuple[Field, ...] = (
     ),
     Field(
         name="platelets_per_ul",
-        kind=COUNT,
+        kind=NUMBER,
         role=REQUIRED,
         label="the platelet count",
         short="platelets",

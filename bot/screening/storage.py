@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from bot.screening.fields import format_number
+from bot.screening.values import format_number
 from bot.store.conversations import record_consent as store_consent
 from bot.store.edge import write_for_conversation
 from bot.store.screenings import save_screening
