@@ -161,8 +161,9 @@ class ActionAskScreeningResult(Action):
         domain: Dict[str, Any],
     ) -> List[EventType]:
         """Send the outcome, reasons, next steps, disclaimer and next-step buttons."""
+        state = ScreeningState.from_slot(tracker.get_slot(STATE))
         try:
-            screening = result.conclude(tracker.slots)
+            screening = result.conclude(tracker.slots, again=state.shown is not None)
         except ValueError as error:
             # The form's checks should have caught it; never a guess. The
             # field is named, never the value (health data stays out of logs).
@@ -174,7 +175,6 @@ class ActionAskScreeningResult(Action):
             _send(dispatcher, result.failure_replies())
             return [SlotSet(STATE, result_shown(tracker.slots, None))]
         outcome = screening.result
-        state = ScreeningState.from_slot(tracker.get_slot(STATE))
         storage.store_screening(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,

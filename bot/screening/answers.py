@@ -298,6 +298,28 @@ def parse_unit(text: str, choices: tuple = ()) -> str | None:
 
 
 _BARE_NUMBER = re.compile(r"^\D*?(\d+(?:[.,]\d+)?)\D*$")
+_NUMBER_WORD = "|".join(COUNT_WORDS)
+_ALTERNATIVES = re.compile(
+    rf"(?:\d+(?:[.,]\d+)?|\b(?:{_NUMBER_WORD}))\s*(?:or|/)\s*"
+    rf"(?:\d|\b(?:{_NUMBER_WORD})\b)"
+)
+_RANGE = re.compile(
+    rf"(?:\d+|\b(?:{_NUMBER_WORD}))\s*(?:to|-|–)\s*(?:\d|\b(?:{_NUMBER_WORD})\b)"
+)
+
+
+def gives_alternatives(text: str, ranges: bool = False) -> bool:
+    """Tell whether an answer hesitates between numbers ("3 or 4", "two or three").
+
+    Args:
+        text: the answer.
+        ranges: count a range too ("3 to 4", "2-3").
+
+    >>> gives_alternatives("3 or 4 i think"), gives_alternatives("1.5 lakh")
+    (True, False)
+    """
+    lowered = _lower(text)
+    return bool(_ALTERNATIVES.search(lowered) or (ranges and _RANGE.search(lowered)))
 
 
 def parse_bare_number(text: str) -> float | None:

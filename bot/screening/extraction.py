@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Mapping
 
 from bot import fields as F
 from bot.nlp.labs.extractor import extract_lab_findings
-from bot.nlp.labs.findings import NO_UNIT, LabFinding
+from bot.nlp.labs.findings import NO_UNIT, RANGE, LabFinding
 from bot.screening import answers
 
 
@@ -133,6 +133,9 @@ def read_number(
     if not text or is_payload(text):
         return None
     spec = F.field(field)
+    if answers.gives_alternatives(text, ranges=spec.kind == F.COUNT):
+        # "3 or 4": the report says one of them; ask for it as printed.
+        return Finding(field, None, ambiguous=True, reason=RANGE, text=text)
     found = extractor(text).get(field)
     if found is None:
         found = extractor(spec.answer_context.format(answer=text)).get(field)
@@ -141,9 +144,10 @@ def read_number(
     number = answers.parse_bare_number(text)
     if number is None or spec.kind == F.CHOICE:
         return None
+    typed = f"{number:g}"  # the number as typed, without the words around it
     if not spec.ask_unit:
-        return Finding(field, number, raw=number, text=text)
-    return Finding(field, None, raw=number, ambiguous=True, reason=NO_UNIT, text=text)
+        return Finding(field, number, raw=number, text=typed)
+    return Finding(field, None, raw=number, ambiguous=True, reason=NO_UNIT, text=typed)
 
 
 def convert(

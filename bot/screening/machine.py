@@ -791,12 +791,25 @@ class _Run:
         self._store(found)
 
     def _with_known_unit(self, found: Finding) -> Finding:
-        """A corrected number without its unit keeps the unit it was typed in."""
-        known_unit = (self.state.typed.get(found.field) or {}).get("unit")
-        value = (found.options or {}).get(known_unit) if known_unit else None
-        if value is None or self.slots.get(found.field) is None:
+        """A corrected number without its unit keeps the unit of the one it corrects.
+
+        "change the bilirubin to 1.9" after "bilirubin 1.2 mg/dl", or "sorry,
+        I meant 3.0" when "bilirubin 300 mg/dl" is read back.
+        """
+        name = found.field
+        units = [p.get("unit") for p in self.state.pending if p["field"] == name]
+        if self.slots.get(name) is not None:
+            units.append((self.state.typed.get(name) or {}).get("unit"))
+        known_unit = next((unit for unit in units if unit), None)
+        if not known_unit or found.raw is None:
             return found
-        return Finding(found.field, value, found.raw, known_unit, text=found.text)
+        value = (found.options or {}).get(known_unit)
+        if value is None:
+            converted = convert(name, found.raw, known_unit, self.extractor)
+            value = converted.value if converted is not None else None
+        if value is None:
+            return found
+        return Finding(name, value, found.raw, known_unit, text=found.text)
 
     def _say_unusable(self, found: Finding) -> None:
         name = found.field

@@ -20,6 +20,7 @@ R_INCOMPLETE = "utter_screening_incomplete"
 R_REASONS_SO_FAR = "utter_screening_reasons_so_far"
 R_NOTES = "utter_screening_notes"
 R_ERROR = "utter_screening_error"
+R_AGAIN = "utter_screening_result_again"
 
 #: The next-step message (and its buttons) of each outcome.
 NEXT_STEPS: Mapping[str, str] = {
@@ -58,11 +59,13 @@ class Screening:
     replies: List[Reply]
 
 
-def conclude(slots: Mapping[str, Any]) -> Screening:
+def conclude(slots: Mapping[str, Any], again: bool = False) -> Screening:
     """Assess the screening and choose the messages that report it.
 
     Args:
         slots: the form's slot values.
+        again: a result was shown before, for other values (a correction):
+            say that this one replaces it.
 
     Returns:
         The finished :class:`Screening`. Replies: ``utter_screening_<outcome>``
@@ -80,7 +83,7 @@ def conclude(slots: Mapping[str, Any]) -> Screening:
     values = facts(slots)
     outcome = assess(values)
     next_steps = bullet_lines(outcome.next_steps)
-    replies: List[Reply] = []
+    replies: List[Reply] = [Reply(R_AGAIN)] if again else []
     if outcome.outcome == "incomplete":
         replies.append(Reply(R_INCOMPLETE, {"next_steps": next_steps}))
         if outcome.reasons:

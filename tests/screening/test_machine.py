@@ -449,3 +449,12 @@ def test_an_answered_question_starts_counting_afresh(chat):
     c.say("yes", intent="affirm")
     assert c.value("lesion_count") == 40
     assert "screening_confirm_value" not in c.state["misses"]
+
+
+def test_a_corrected_number_keeps_the_unit_of_the_value_read_back(chat):
+    c = chat(**CONSENTED, diagnosis="hcc", lesion_count=2, max_lesion_cm=3.0)
+    c.say("bilirubin 300 mg/dl")
+    assert c.asked == "screening_confirm_value"
+    c.say("oh no sorry, I meant 3.0")
+    assert c.value("bilirubin_mg_dl") == 3.0
+    assert c.asked == "platelets_per_ul"

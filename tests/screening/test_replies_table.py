@@ -222,3 +222,15 @@ def test_an_answer_that_does_not_say_which_is_asked_about(chat, question, reply,
     c.say(reply, intent="faq")
     assert c.value(question) is None
     assert c.asked == asked
+
+
+@pytest.mark.parametrize(
+    "question, reply",
+    [("lesion_count", "3 or 4 i think"), ("lesion_count", "two or three")],
+)
+def test_a_hesitation_between_two_numbers_is_asked_again(chat, question, reply):
+    c = chat(**on_screen(question))
+    c.say(reply)
+    assert c.value(question) is None
+    assert c.responses == ["utter_screening_value_unclear"]
+    assert c.asked == question
