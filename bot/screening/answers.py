@@ -199,7 +199,7 @@ def parse_yes_no(text: str) -> bool | None:
 
     """
     lowered = _lower(text)
-    if parse_dont_know(lowered):
+    if says("dont_know", lowered):
         return None
     words = set(_words(lowered.replace("'", "")))
     yes = bool(words & _YES) or bool(_YES_PHRASES.search(lowered))
@@ -209,63 +209,49 @@ def parse_yes_no(text: str) -> bool | None:
     return yes
 
 
-_DONT_KNOW = re.compile(
-    r"\b(?:don'?t know|do not know|dont know|dunno|idk|not sure|unsure|no idea"
-    r"|no clue|can'?t remember|cannot remember|don'?t remember|not known"
-    r"|unknown|haven'?t been told|nobody told|never been told|not been told"
-    r"|what is that|what's that|what does that mean|what do you mean"
-    r"|i don'?t understand|never heard|can'?t find|cannot find|don'?t have it"
-    r"|do not have it|no report)\b"
-)
+#: Replies that say something about the question rather than answer it, one
+#: regular expression per kind (matched on lower-case text).
+PHRASES: Mapping[str, re.Pattern] = {
+    # The value is not known: "no idea", "not sure", "what is that?".
+    "dont_know": re.compile(
+        r"\b(?:don'?t know|do not know|dont know|dunno|idk|not sure|unsure"
+        r"|no idea|no clue|can'?t remember|cannot remember|don'?t remember"
+        r"|not known|unknown|haven'?t been told|nobody told|never been told"
+        r"|not been told|what is that|what's that|what does that mean"
+        r"|what do you mean|i don'?t understand|never heard|can'?t find"
+        r"|cannot find|don'?t have it|do not have it|no report)\b"
+    ),
+    # Go on without the value: "skip", "continue without it".
+    "skip": re.compile(
+        r"\bskip\b|without it|continue without|go on without|move on"
+        r"|next question|(?:don'?t|do not) have|can'?t find|cannot find"
+        r"|leave it|pass\b"
+    ),
+    # Change an answer without naming it: "change something", "that's wrong".
+    "change": re.compile(
+        r"\b(?:change|correct|fix|edit|amend|update) (?:something|an answer"
+        r"|a value|one|some|a few|the answers|the values|it|that)\b"
+        r"|\bsomething(?:'s| is) (?:wrong|not right|incorrect)\b"
+        r"|\b(?:that's|that is|it's|it is) (?:wrong|not right|incorrect)\b"
+        r"|\bnot (?:all )?(?:correct|right)\b|\bmake a change\b"
+    ),
+    # Nothing to change after all: "nothing", "never mind", "all good".
+    "nothing_to_change": re.compile(
+        r"^(?:nothing|none|no|nope|never ?mind|all (?:correct|good|fine)"
+        r"|it's fine|that's fine|everything is (?:correct|right|fine))\b"
+    ),
+}
 
 
-def parse_dont_know(text: str) -> bool:
-    """Tell whether the text says the value is not known ("no idea", "not sure").
+def says(kind: str, text: str) -> bool:
+    """Tell whether ``text`` is a reply of ``kind`` (a key of :data:`PHRASES`).
 
-    >>> parse_dont_know("I have no idea what that is"), parse_dont_know("none")
+    >>> says("dont_know", "I have no idea what that is"), says("skip", "2.3")
     (True, False)
+    >>> says("change", "Change something"), says("nothing_to_change", "nope")
+    (True, True)
     """
-    return bool(_DONT_KNOW.search(_lower(text)))
-
-
-_SKIP = re.compile(
-    r"\bskip\b|without it|continue without|go on without|move on|next question"
-    r"|(?:don'?t|do not) have|can'?t find|cannot find|leave it|pass\b"
-)
-
-
-def parse_skip(text: str) -> bool:
-    """Tell whether the text asks to go on without the value ("skip")."""
-    return bool(_SKIP.search(_lower(text)))
-
-
-_CHANGE = re.compile(
-    r"\b(?:change|correct|fix|edit|amend|update) (?:something|an answer|a value"
-    r"|one|some|a few|the answers|the values|it|that)\b"
-    r"|\bsomething(?:'s| is) (?:wrong|not right|incorrect)\b"
-    r"|\b(?:that's|that is|it's|it is) (?:wrong|not right|incorrect)\b"
-    r"|\bnot (?:all )?(?:correct|right)\b|\bmake a change\b"
-)
-
-
-def parse_change_request(text: str) -> bool:
-    """Tell whether the text asks to change an answer without naming it.
-
-    >>> parse_change_request("Change something"), parse_change_request("yes")
-    (True, False)
-    """
-    return bool(_CHANGE.search(_lower(text)))
-
-
-_NOTHING_TO_CHANGE = re.compile(
-    r"^(?:nothing|none|no|nope|never ?mind|all (?:correct|good|fine)|it's fine"
-    r"|that's fine|everything is (?:correct|right|fine))\b"
-)
-
-
-def parse_nothing_to_change(text: str) -> bool:
-    """Tell whether the text says there is nothing to change after all."""
-    return bool(_NOTHING_TO_CHANGE.match(_lower(text)))
+    return bool(PHRASES[kind].search(_lower(text)))
 
 
 #: What a patient may type for each unit the bot asks about; first match wins.
@@ -388,7 +374,7 @@ def parse_ascites(text: str) -> str | None:
     ('mild', 'none')
     """
     lowered = _lower(text)
-    if not lowered or parse_dont_know(lowered):
+    if not lowered or says("dont_know", lowered):
         return None
     if "moderate or severe" in lowered:
         return "moderate"
@@ -435,7 +421,7 @@ def parse_encephalopathy(text: str) -> str | None:
     'mild'
     """
     lowered = _lower(text)
-    if not lowered or parse_dont_know(lowered):
+    if not lowered or says("dont_know", lowered):
         return None
     grade = _CONFUSION_GRADE.search(lowered)
     if grade:
@@ -491,7 +477,7 @@ def parse_diagnosis(text: str) -> str | None:
     ('hcc', 'which')
     """
     lowered = _lower(text)
-    if not lowered or parse_dont_know(lowered):
+    if not lowered or says("dont_know", lowered):
         return None
     if _any(_NOT_PRIMARY, lowered):
         return F.METASTASIS

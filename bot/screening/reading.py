@@ -230,7 +230,7 @@ def _after_result(
         return Outcome.OTHER_VALUES
     if reading.named and not asks:
         return Outcome.NAMED_ONLY
-    if answers.parse_change_request(text):
+    if answers.says("change", text):
         return Outcome.CHANGE
     if intent == "request_human" or (offered and _yes_no(intent, text) is True):
         return Outcome.COORDINATOR
@@ -265,19 +265,19 @@ def _answer(
         return Outcome.ANSWER
     if stage in ("confirm", "child_pugh_offer", "check", "change"):
         decision = _yes_no(intent, rest) if not reading.findings else None
-        if stage == "change" and rest and answers.parse_nothing_to_change(rest):
+        if stage == "change" and rest and answers.says("nothing_to_change", rest):
             decision = True
         if decision is not None:
             return Outcome.YES if decision else Outcome.NO
-    if stage == "check" and answers.parse_change_request(rest):
+    if stage == "check" and answers.says("change", rest):
         return Outcome.CHANGE
-    if stage == "skip_offer" and answers.parse_skip(rest):
+    if stage == "skip_offer" and answers.says("skip", rest):
         return Outcome.SKIP
     if reading.findings:
         return Outcome.OTHER_VALUES
     if reading.named and stage in ("check", "change"):
         return Outcome.NAMED_ONLY
-    if intent == "dont_know" or (rest and answers.parse_dont_know(rest)):
+    if intent == "dont_know" or (rest and answers.says("dont_know", rest)):
         return Outcome.DONT_KNOW
     if intent in CONTROL_INTENTS:
         return Outcome.DETOUR
@@ -400,7 +400,7 @@ def read_focus(
         A finding for the field, or ``None`` when the words do not answer it.
 
     """
-    if answers.parse_dont_know(text):
+    if answers.says("dont_know", text):
         return None
     reader = answers.CHOICE_READERS.get(field_name)
     if reader is not None:
