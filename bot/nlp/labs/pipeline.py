@@ -19,11 +19,12 @@ Two choices keep this cheap in a long-running server:
   (the action server, scripts, tests of the screening). spaCy's ML library,
   thinc, imports TensorFlow whenever it is installed, and Rasa installs it;
   the tokenizer and the Matcher never use it. Measured on this project's
-  machine (``README.md``, "Start-up"): importing spaCy costs 3.5-4.0 s of wall
-  time with TensorFlow and 0.9-1.6 s without, once per process. thinc offers
-  no setting for this, so :func:`_spacy_without_tensorflow` hides TensorFlow
-  from that one import and puts everything back right after; in the Rasa
-  server, which has loaded TensorFlow already, it does nothing.
+  machine (``README.md`` of this package): the first extraction in a fresh
+  process (the action server's first screening answer) costs 1.3-1.4 s of CPU
+  with TensorFlow kept out and 3.8-4.9 s without. thinc offers no setting
+  for this, so :func:`_spacy_without_tensorflow` hides TensorFlow from that
+  one import and puts everything back right after; in the Rasa server, which
+  has loaded TensorFlow already, it does nothing.
 """
 
 from __future__ import annotations
