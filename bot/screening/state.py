@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any, Dict, List, Mapping
 
 from bot import fields as F
@@ -84,6 +85,50 @@ ROUTE_SKIP = "skip"
 ENDED_REFUSED = "refused"
 ENDED_HANDOFF = "handoff"
 ENDED_CLOSED = "closed"
+
+
+class Stage(str, Enum):
+    """The kind of question on screen."""
+
+    CONSENT = "consent"
+    FIELD = "field"  # diagnosis, tumours, size, bilirubin, platelets
+    CHILD_PUGH = "child_pugh"  # "do you know the Child-Pugh class?"
+    CHILD_PUGH_PART = "child_pugh_part"  # albumin, INR, fluid, confusion
+    WHICH = "which"  # "did it start in the liver, or spread there?"
+    UNIT = "unit"  # "which unit does the report print?"
+    CONFIRM = "confirm"  # "you wrote 300: is it right?"
+    SKIP_OFFER = "skip_offer"  # "continue without it, or a coordinator"
+    CHILD_PUGH_OFFER = "child_pugh_offer"  # "shall we work it out?"
+    CHECK = "check"  # the read-back: "All correct" / "Change something"
+    CHANGE = "change"  # "what would you like to change?"
+    RESULT = "result"  # the result and its next-step buttons
+
+
+def stage_of(question: str | None) -> Stage | None:
+    """Return the stage of a question (``requested_slot``), ``None`` for none."""
+    if question is None:
+        return None
+    if question == CONSENT:
+        return Stage.CONSENT
+    if question in MAIN_FIELDS:
+        return Stage.FIELD
+    if question == "child_pugh":
+        return Stage.CHILD_PUGH
+    if question in CHILD_PUGH_FIELDS:
+        return Stage.CHILD_PUGH_PART
+    if question in ASK_UNIT.values():
+        return Stage.UNIT
+    if question in ASK_WHICH.values():
+        return Stage.WHICH
+    return {
+        ASK_CONFIRM: Stage.CONFIRM,
+        ASK_SKIP: Stage.SKIP_OFFER,
+        ASK_CHILD_PUGH_OFFER: Stage.CHILD_PUGH_OFFER,
+        ASK_CHECK: Stage.CHECK,
+        ASK_CHANGE: Stage.CHANGE,
+        ASK_RESULT: Stage.RESULT,
+        NEXT_STEP: Stage.RESULT,
+    }.get(question)
 
 
 @dataclass

@@ -7,7 +7,7 @@ import yaml
 
 from bot import fields
 from bot.channels.guard import is_button_payload
-from bot.screening import machine, result, state
+from bot.screening import effects, machine, result, state
 from bot.screening.values import CHILD_PUGH_FIELDS, MAIN_FIELDS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -26,7 +26,7 @@ def _constants(module):
 
 
 def test_every_response_the_code_sends_exists():
-    needed = _constants(machine) | _constants(result)
+    needed = _constants(effects) | _constants(machine) | _constants(result)
     needed |= set(result.NEXT_STEPS.values())
     # Every question is asked by a response, except the result (a custom
     # action asks it) and the quiet question after it.
@@ -35,7 +35,7 @@ def test_every_response_the_code_sends_exists():
     needed |= {"utter_ask_health_consent", "utter_ask_child_pugh"}
     needed |= {f"utter_ask_{name}" for name in MAIN_FIELDS + CHILD_PUGH_FIELDS}
     needed |= {
-        f"{machine.R_PREFIX_HELP}{name}" for name in MAIN_FIELDS + CHILD_PUGH_FIELDS
+        f"{effects.R_PREFIX_HELP}{name}" for name in MAIN_FIELDS + CHILD_PUGH_FIELDS
     }
     needed |= {
         f"utter_screening_{outcome}"
