@@ -349,6 +349,12 @@ def read_values(
         name: found for name, found in extractor(text).items() if name in HEALTH_FIELDS
     }
     spans = answers.clauses(text)
+    for name, found in list(findings.items()):
+        if name == "diagnosis" and found.start >= 0:
+            # The statement, not the one word the extractor anchored on
+            # ("hepatocellular carcinoma", not "hepatocellular").
+            said = next((text[a:b] for a, b in spans if a <= found.start < b), None)
+            findings[name] = replace(found, text=said or found.text)
     mentions = [*field_mentions(text), *answers.named_fields(text)]
     lay: Dict[str, List[Tuple[int, int]]] = {}
     named_spans: List[Tuple[int, int]] = []

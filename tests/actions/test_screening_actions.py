@@ -201,7 +201,8 @@ def test_several_values_in_one_message_in_any_order(talk):
     assert chat.asked == "bilirubin_mg_dl"
     assert chat.names == ["utter_screening_noted"]
     assert chat.messages[0]["noted"].splitlines() == [
-        '- diagnosis: liver cancer that started in the liver (HCC) (you typed "HCC")',
+        "- diagnosis: liver cancer that started in the liver (HCC)"
+        ' (you typed "it\'s HCC with 2 lesions")',
         "- 2 tumours",
         "- largest tumour 2.8 cm (you typed 28 mm)",
         "- platelets 120,000 per µL (you typed 1.2 lakh)",
