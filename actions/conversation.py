@@ -10,6 +10,9 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import channel_of
+from bot.dialogue import last_bot_action
+from bot.faq import clarify_buttons
+from bot.handoff.escalation import escalate_urgent, request_coordinator
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +46,6 @@ class ActionClarify(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.dialogue import last_bot_action
-        from bot.faq import clarify_buttons
-
         buttons = clarify_buttons(tracker.latest_message or {})
         if last_bot_action(tracker.events) == self.name() or not buttons:
             # Second miss in a row (or nothing to offer): no more guessing.
@@ -72,8 +72,6 @@ class ActionEmergency(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_emergency")
-        from bot.handoff.escalation import escalate_urgent
-
         escalate_urgent(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,
@@ -94,8 +92,6 @@ class ActionRequestHuman(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.escalation import request_coordinator
-
         request_coordinator(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,

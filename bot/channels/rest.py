@@ -14,6 +14,7 @@ from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
 from bot.channels.guard import sanitize_user_text
+from bot.settings import get_settings
 
 
 class GuardedRestInput(RestInput):
@@ -26,8 +27,6 @@ class GuardedRestInput(RestInput):
 
     @staticmethod
     def _max_chars() -> int:
-        from bot.settings import get_settings
-
         return get_settings().max_message_chars
 
     def _extract_message(self, req: Request) -> Optional[Text]:

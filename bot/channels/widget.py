@@ -51,7 +51,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels import widget_messages as shapes
 from bot.channels.guard import is_button_payload, sanitize_user_text
@@ -269,8 +269,6 @@ class WidgetInput(SocketIOInput):
         origins = list(s.widget_allowed_origins) or None
         client_manager = None
         if s.redis_url:
-            from socketio import AsyncRedisManager
-
             client_manager = AsyncRedisManager(s.redis_url)
         return AsyncServer(
             async_mode="sanic",

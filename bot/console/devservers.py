@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from cryptography.fernet import Fernet
+
 from bot.settings import PROJECT_ROOT, from_env, yaml_environment
 
 #: Debian's Chromium, driven by Playwright in the browser tests and the bench.
@@ -112,8 +114,6 @@ class ServerSet:
         """The environment of the three processes (built once)."""
         if self._env is not None:
             return self._env
-        from cryptography.fernet import Fernet
-
         # The children inherit this process's environment (PATH, locale), minus
         # anything pointing at shared databases, plus their own configuration.
         env = {k: v for k, v in os.environ.items() if k not in _ISOLATE}

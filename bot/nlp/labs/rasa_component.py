@@ -14,8 +14,8 @@ number as typed, for a form that wants to ask which unit was meant.
 Button payloads and other messages that start with "/" (``/inform{...}``) are
 left alone: their entities come from the payload.
 
-Importing this module imports Rasa's component base classes but not spaCy;
-the pipeline is built on the first message.
+Importing this module imports Rasa's component base classes and the extractor
+but not spaCy; the pipeline is built on the first message.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlp.labs.extractor import extract_lab_findings
 
 AMBIGUOUS_SUFFIX = "_ambiguous"
 
@@ -101,8 +103,6 @@ class LabValueExtractor(GraphComponent, EntityExtractorMixin):
         """
         if not text.strip() or text.lstrip().startswith("/"):
             return []
-        from bot.nlp.labs.extractor import extract_lab_findings
-
         entities = []
         for name, finding in extract_lab_findings(text).items():
             if finding.ambiguous or finding.value is None:
