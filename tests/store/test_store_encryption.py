@@ -201,6 +201,8 @@ def test_production_cli_refuses_to_start_without_a_key(tmp_path):
         APP_VAR_DIR=str(tmp_path),
         DATABASE_URL=f"sqlite:///{tmp_path / 'app.db'}",
         RASA_TOKEN=strong,
+        ACTION_SERVER_TOKEN=strong,
+        SENDER_ID_SECRET=strong,
         CONSOLE_SECRET_KEY=strong,
         WIDGET_SECRET=strong,
     )
