@@ -186,8 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: List[str] | None = None) -> int:
     """Run one command; returns the exit status."""
+    from bot.logsafety import private_umask
     from bot.settings import SettingsError
 
+    # The database and keys it may create under var/ are the owner's only.
+    private_umask()
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
