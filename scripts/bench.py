@@ -69,15 +69,20 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def env_for(actions_port: int, var_dir: Path) -> Dict[str, str]:
     """Environment for a Rasa process pointed at a local action server."""
+    import secrets
+
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
+        FORCE_JSON_LOGGING="1",
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        ACTION_SERVER_TOKEN=secrets.token_hex(32),
         RASA_URL="http://127.0.0.1:5005",
         APP_VAR_DIR=str(var_dir),
     )
     env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
     return env
 
 
@@ -101,7 +106,7 @@ def cold_start() -> Dict[str, float]:
     actions_port, rasa_port = free_port(), free_port()
     env = env_for(actions_port, var_dir)
     actions = subprocess.Popen(
-        [str(RASA), "run", "actions", "--port", str(actions_port)],
+        [sys.executable, "-m", "bot.actionserver", "--port", str(actions_port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -120,6 +125,10 @@ def cold_start() -> Dict[str, float]:
                 "endpoints.yml",
                 "--credentials",
                 "credentials.yml",
+                "--logging-config-file",
+                "bot/logging.yml",
+                "--interface",
+                "127.0.0.1",
                 "--port",
                 str(rasa_port),
             ],
