@@ -43,10 +43,16 @@ class ActionClarify(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
+        from bot.channels.guard import UNKNOWN_PAYLOAD
         from bot.dialogue import last_bot_action
-        from bot.faq import clarify_buttons
+        from bot.faq import clarify_buttons, starter_buttons
 
-        buttons = clarify_buttons(tracker.latest_message or {})
+        latest = tracker.latest_message or {}
+        buttons = clarify_buttons(latest)
+        if not buttons and latest.get("text") == UNKNOWN_PAYLOAD:
+            # A button for a topic that does not exist (an old page, a forged
+            # payload): nothing was misread, so ask with the broadest topics.
+            buttons = starter_buttons()
         if last_bot_action(tracker.events) == self.name() or not buttons:
             # Second miss in a row (or nothing to offer): no more guessing.
             dispatcher.utter_message(response="utter_default")

@@ -30,12 +30,12 @@ from bot.console.devservers import ServerSet
 
 
 def _user_texts_in_tracker(servers: ServerSet, sid: str) -> list:
-    tracker = rasa_api(servers, "GET", f"/conversations/{sid}/tracker")
+    tracker = rasa_api(servers, "GET", f"/conversations/web:{sid}/tracker")
     return [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
 
 
 def _greetings_in_tracker(servers: ServerSet, sid: str) -> int:
-    tracker = rasa_api(servers, "GET", f"/conversations/{sid}/tracker")
+    tracker = rasa_api(servers, "GET", f"/conversations/web:{sid}/tracker")
     return sum(
         1
         for e in tracker["events"]
@@ -177,7 +177,7 @@ def test_html_in_messages_is_shown_as_text(page: Page, servers: ServerSet) -> No
     rasa_api(
         servers,
         "POST",
-        f"/conversations/{sid}/tracker/events?output_channel=socketio&execute_side_effects=true",
+        f"/conversations/web:{sid}/tracker/events?output_channel=socketio&execute_side_effects=true",
         [{"event": "bot", "text": f"Echo: {attack} <b>bold?</b>"}],
     )
     expect(bot_bubbles(page).last).to_contain_text(f"Echo: {attack} <b>bold?</b>")
@@ -213,7 +213,7 @@ def test_coordinator_messages_and_notices(page: Page, servers: ServerSet) -> Non
     rasa_api(
         servers,
         "POST",
-        f"/conversations/{sid}/tracker/events?output_channel=socketio&execute_side_effects=true",
+        f"/conversations/web:{sid}/tracker/events?output_channel=socketio&execute_side_effects=true",
         events,
     )
     notices = page.locator(".cw-notice")
@@ -241,7 +241,7 @@ def test_talk_to_a_coordinator_button(page: Page, servers: ServerSet) -> None:
     ).click()
     expect(user_bubbles(page).last).to_contain_text("Talk to a coordinator")
     expect(bot_bubbles(page).nth(bots)).to_be_visible(timeout=REPLY_MS)
-    tracker = rasa_api(servers, "GET", f"/conversations/{session_id(page)}/tracker")
+    tracker = rasa_api(servers, "GET", f"/conversations/web:{session_id(page)}/tracker")
     assert tracker["latest_message"]["intent"]["name"] == "request_human"
 
 

@@ -138,7 +138,7 @@ def test_guessed_or_forged_session_gets_a_new_empty_session(servers: ServerSet) 
             assert ack == {"ok": False, "error": "session_mismatch"}
             await intruder.close()
 
-        tracker = rasa_api(servers, "GET", f"/conversations/{sid}/tracker")
+        tracker = rasa_api(servers, "GET", f"/conversations/web:{sid}/tracker")
         users = [e["text"] for e in tracker["events"] if e["event"] == "user"]
         assert "hello" not in users
         await owner.close()
@@ -185,7 +185,7 @@ def test_resent_message_is_processed_once_and_missed_replies_are_replayed(
         await second.close()
 
         tracker = rasa_api(
-            servers, "GET", f"/conversations/{confirm['session_id']}/tracker"
+            servers, "GET", f"/conversations/web:{confirm['session_id']}/tracker"
         )
         ids = [
             ((e.get("metadata") or {}).get("widget") or {}).get("id")
@@ -228,7 +228,7 @@ def test_slash_commands_typed_by_a_patient_cannot_set_slots(
         return confirm["session_id"]
 
     sid = run(scenario())
-    tracker = rasa_api(servers, "GET", f"/conversations/{sid}/tracker")
+    tracker = rasa_api(servers, "GET", f"/conversations/web:{sid}/tracker")
     typed = [e for e in tracker["events"] if e["event"] == "user"][-1]
     # Rasa saw words, not a pre-parsed intent with entities.
     assert typed["text"] == "inform"

@@ -83,7 +83,11 @@ def screenshot(page: Page, name: str) -> Path:
 def rasa_api(
     servers: ServerSet, method: str, path: str, body: Any = None
 ) -> Dict[str, Any]:
-    """Call Rasa's HTTP API (enabled with a token by the fixture)."""
+    """Call Rasa's HTTP API (enabled with a token by the fixture).
+
+    A widget session ``<id>`` is the conversation ``web:<id>``
+    (:mod:`bot.channels.identity`).
+    """
     sep = "&" if "?" in path else "?"
     url = f"{servers.rasa_url}{path}{sep}token={servers.rasa_token}"
     data = None if body is None else json.dumps(body).encode("utf-8")
