@@ -12,10 +12,12 @@
   typed, withdraw consent, or open tickets for any sender;
 * loopback only by default (``ACTION_SERVER_HOST``); no CORS (no browser has
   any business here);
-* bodies capped at 64 KB (413), the security headers of every product
-  server, and an error handler that answers a bare 500: rasa_sdk's own echoes
-  the whole request (the tracker: what the patient typed) back and into the
-  log;
+* bodies capped at 4 MB (413): Rasa sends the whole domain and session with
+  every call, which outgrows the 64 KB of the public surfaces within a few
+  turns of a screening;
+* the security headers of every product server, and an error handler that
+  answers a bare 500: rasa_sdk's own echoes the whole request (the tracker:
+  what the patient typed) back and into the log;
 * the log safety net and private file permissions (:mod:`bot.logsafety`).
 """
 
@@ -32,7 +34,7 @@ from sanic.response import HTTPResponse
 
 from bot import logsafety
 from bot.channels.hardening import (
-    MAX_BODY_BYTES,
+    MAX_ACTION_BODY_BYTES,
     add_security_headers,
     bearer_token,
     tokens_match,
@@ -60,7 +62,7 @@ def create_app(token: str, actions_package: str = "actions") -> Sanic:
     from rasa_sdk.endpoint import create_app as create_sdk_app
 
     app = create_sdk_app(actions_package, cors_origins=None)
-    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    app.config.REQUEST_MAX_SIZE = MAX_ACTION_BODY_BYTES
 
     async def require_token(request: Request) -> Optional[HTTPResponse]:
         if request.path in OPEN_PATHS:

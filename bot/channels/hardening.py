@@ -21,7 +21,7 @@ idempotent. It:
   (:mod:`bot.logsafety`).
 
 The action server (:mod:`bot.actionserver`) uses :func:`add_security_headers`
-and the same body cap.
+and a larger body cap of its own (:data:`MAX_ACTION_BODY_BYTES`).
 """
 
 from __future__ import annotations
@@ -39,8 +39,13 @@ from bot import logsafety
 
 logger = logging.getLogger(__name__)
 
-#: Largest request body any product server accepts (413 above).
+#: Largest request body the public surfaces accept (413 above): the Rasa
+#: server (channels and HTTP API) and the console.
 MAX_BODY_BYTES = 64 * 1024
+#: The action server's cap. Rasa sends it the whole domain (about 40 KB of
+#: responses) and every event of the session (a few KB per turn), so 64 KB
+#: would stop a screening after a few answers; its callers are authenticated.
+MAX_ACTION_BODY_BYTES = 4 * 1024 * 1024
 #: Paths of the Rasa server that the channels guard themselves.
 PUBLIC_PREFIXES = ("/webhooks/", "/socket.io")
 #: Content-Security-Policy of JSON APIs (nothing may be loaded or framed).

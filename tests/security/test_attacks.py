@@ -215,6 +215,32 @@ def test_action_server_refuses_forged_calls_and_stores_nothing(
     assert _tickets_of(servers, trusted) == [("urgent_symptoms", "urgent", "waiting")]
 
 
+def test_a_whole_screening_still_works_behind_the_locks(servers: ServerSet) -> None:
+    # Rasa sends the action server the domain and the whole session with every
+    # call: its body cap and secret must let a real conversation through.
+    for message in (
+        "could my father have cryoablation?",
+        "yes",
+        "hcc, 2 tumours, biggest 3 cm",
+        "bilirubin 1.4 mg/dl, platelets 90k",
+        "child pugh A",
+    ):
+        reply = rest(servers, {"sender": "screening-1", "message": message})
+        assert reply.status == 200 and texts(reply), message
+    assert any("not a medical decision" in t for t in texts(reply)), texts(reply)
+    (stored,) = db_rows(
+        servers,
+        "SELECT s.facts FROM screenings s JOIN conversations c "
+        "ON c.id = s.conversation_id WHERE c.sender_id = ?",
+        "rest:screening-1",
+    )
+    from cryptography.fernet import Fernet
+
+    key = servers.environment()["DATA_ENCRYPTION_KEYS"]
+    facts = json.loads(Fernet(key).decrypt(stored[0].encode()))
+    assert facts["bilirubin_mg_dl"]["value"] == 1.4
+
+
 def test_the_servers_listen_on_loopback_only(servers: ServerSet) -> None:
     for port in (servers.actions_port, servers.rasa_port, servers.console_port):
         addresses = listening_addresses(port)
