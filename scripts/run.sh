@@ -21,6 +21,8 @@ RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 CONSOLE_PORT=${CONSOLE_PORT:-8080}
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL_OVERRIDE:-http://127.0.0.1:$ACTIONS_PORT/webhook}
+# The demo page's widget may connect from the console's own origin, on whatever port.
+export WIDGET_ALLOWED_ORIGINS=${WIDGET_ALLOWED_ORIGINS:-http://localhost:$CONSOLE_PORT,http://127.0.0.1:$CONSOLE_PORT}
 
 pids=()
 stop() {
