@@ -9,7 +9,7 @@ idempotent. It:
 * caps request bodies at :data:`MAX_BODY_BYTES` (64 KB): a larger body gets
   413 before any handler runs (Sanic's ``REQUEST_MAX_SIZE``);
 * refuses every route of Rasa's HTTP API (everything outside ``/``,
-  ``/webhooks/…`` and the widget's ``/socket.io/``) without the API token,
+  ``/webhooks/…`` and the widget's socket.io path) without the API token,
   compared in constant time (401), even if Rasa was started without
   ``--auth-token`` or with ``--enable-api`` by mistake. The token is Rasa's
   ``?token=`` query parameter (what Rasa itself checks) or an
@@ -29,7 +29,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
@@ -46,8 +46,9 @@ MAX_BODY_BYTES = 64 * 1024
 #: responses) and every event of the session (a few KB per turn), so 64 KB
 #: would stop a screening after a few answers; its callers are authenticated.
 MAX_ACTION_BODY_BYTES = 4 * 1024 * 1024
-#: Paths of the Rasa server that the channels guard themselves.
-PUBLIC_PREFIXES = ("/webhooks/", "/socket.io")
+#: Paths of the Rasa server that the channels guard themselves (a channel
+#: serving elsewhere, like the widget's socket.io path, adds its own).
+PUBLIC_PREFIXES = ("/webhooks/",)
 #: Content-Security-Policy of JSON APIs (nothing may be loaded or framed).
 API_CSP = (
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -57,6 +58,7 @@ API_CSP = (
 ALLOWED_METADATA: Dict[str, int] = {"language": 16, "client": 64, "message_id": 64}
 
 _HARDENED = "_cryo_hardened"
+_PUBLIC = "_cryo_public_prefixes"
 
 
 def tokens_match(provided: Optional[str], expected: str) -> bool:
@@ -122,7 +124,7 @@ def security_headers(path: str) -> Dict[str, str]:
 
     headers = console_headers("http://localhost", path)
     headers["Content-Security-Policy"] = API_CSP
-    if path.startswith("/socket.io"):
+    if "socket.io" in path:
         # The widget's socket is used from the clinic's pages (other origins).
         headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return headers
@@ -144,7 +146,7 @@ def add_security_headers(app: Sanic) -> None:
 def _api_gate(app: Sanic, token: str) -> None:
     async def require_api_token(request: Request) -> Optional[HTTPResponse]:
         path = request.path
-        if path == "/" or path.startswith(PUBLIC_PREFIXES):
+        if path == "/" or path.startswith(tuple(getattr(app.ctx, _PUBLIC))):
             return None
         provided = request.args.get("token") or bearer_token(request)
         if tokens_match(provided, token):
@@ -157,12 +159,23 @@ def _api_gate(app: Sanic, token: str) -> None:
     app.register_middleware(require_api_token, "request")
 
 
-def harden_rasa_app(app: Sanic) -> None:
+def harden_rasa_app(app: Sanic, public_prefixes: Tuple[str, ...] = ()) -> None:
     """Apply the server-wide protections to Rasa's app (once per app).
+
+    Args:
+        app: Rasa's Sanic app.
+        public_prefixes: paths the calling channel serves and guards itself
+            outside ``/webhooks/`` (the widget's socket.io path), which the
+            API token gate must leave to it.
 
     Raises:
         bot.settings.SettingsError: outside development without ``RASA_TOKEN``.
     """
+    public = getattr(app.ctx, _PUBLIC, None)
+    if public is None:
+        public = set(PUBLIC_PREFIXES)
+        setattr(app.ctx, _PUBLIC, public)
+    public.update(p for p in public_prefixes if p and p != "/")
     if getattr(app.ctx, _HARDENED, False):
         return
     from bot.settings import get_settings

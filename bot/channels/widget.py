@@ -192,8 +192,8 @@ class _WidgetBlueprint(SocketBlueprint):
     def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
         """Attach socket.io to the app and keep a reference to the app."""
         self.ctx.channel._app = app
-        harden_rasa_app(app)
         prefix = self.ctx.socketio_path.rstrip("/") + "/"
+        harden_rasa_app(app, public_prefixes=(prefix[:-1],))
 
         async def leave_cors_to_engineio(request: Request) -> None:
             if request.path.startswith(prefix) or request.path == prefix[:-1]:
