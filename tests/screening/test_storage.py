@@ -93,7 +93,10 @@ def test_a_broken_database_does_not_break_the_conversation(monkeypatch, caplog):
     def unavailable():
         raise RuntimeError("database is down")
 
-    monkeypatch.setattr("bot.store.db.session_scope", unavailable)
+    # Patched where the edge helper looks it up: patching bot.store.db left
+    # the real one in use, so the outcome depended on whether some database
+    # (var/app.db, or one an earlier test configured) happened to work.
+    monkeypatch.setattr("bot.store.edge.session_scope", unavailable)
     assert storage.record_consent(channel="rest", sender_id="p") is False
     assert _store() is False
     assert "NOT stored: screening consent for channel=rest" in caplog.text
