@@ -24,6 +24,7 @@ from typing import List
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from bot.logsafety import private_umask
 from bot.settings import SettingsError, get_settings
 from bot.store import migrate
 from bot.store.audit import staff_actor
@@ -170,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: List[str] | None = None) -> int:
     """Run one command; returns the exit status."""
+    # The database and keys it may create under var/ are the owner's only.
+    private_umask()
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import Iterator, List
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.console.devservers import CHROMIUM, CHROMIUM_ARGS, ServerSet  # noqa: E402
 from bot.settings import PROJECT_ROOT
+
+# Every expect() waits for its condition up to this long (Playwright's default,
+# 5 s, fails by chance on a busy machine; a passing check returns at once).
+expect.set_options(timeout=30_000)
 
 #: The two screens every layout test runs on: a cheap phone and a small laptop.
 LAPTOP = {"width": 1366, "height": 768}

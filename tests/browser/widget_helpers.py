@@ -14,7 +14,9 @@ from bot.console.devservers import ServerSet
 from bot.settings import PROJECT_ROOT
 
 #: Longest wait for a reply (the first message of a session runs the actions).
-REPLY_MS = 15_000
+#: Generous: it is only reached when something is broken, and the machine may
+#: be busy (a short deadline would fail by chance).
+REPLY_MS = 60_000
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 GREETING = re.compile(r"automated assistant|not a doctor", re.IGNORECASE)
 
@@ -203,7 +205,11 @@ def screenshot(page: Page, name: str) -> Path:
 def rasa_api(
     servers: ServerSet, method: str, path: str, body: Any = None
 ) -> Dict[str, Any]:
-    """Call Rasa's HTTP API (enabled with a token by the fixture)."""
+    """Call Rasa's HTTP API (enabled with a token by the fixture).
+
+    A widget session ``<id>`` is the conversation ``web:<id>``
+    (:mod:`bot.channels.identity`).
+    """
     sep = "&" if "?" in path else "?"
     url = f"{servers.rasa_url}{path}{sep}token={servers.rasa_token}"
     data = None if body is None else json.dumps(body).encode("utf-8")

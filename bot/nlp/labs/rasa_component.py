@@ -20,6 +20,7 @@ but not spaCy; the pipeline is built on the first message.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -42,6 +43,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlp.labs.extractor import extract_lab_findings
 
 AMBIGUOUS_SUFFIX = "_ambiguous"
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 @DefaultV1Recipe.register(
@@ -103,6 +105,10 @@ class LabValueExtractor(GraphComponent, EntityExtractorMixin):
         """
         if not text.strip() or text.lstrip().startswith("/"):
             return []
+        # A lone surrogate (invalid Unicode from a client) cannot be encoded and
+        # crashes spaCy's tokenizer; U+FFFD keeps every offset where it was.
+        text = _SURROGATES.sub("\ufffd", text)
+
         entities = []
         for name, finding in extract_lab_findings(text).items():
             if finding.ambiguous or finding.value is None:
