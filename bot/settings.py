@@ -65,6 +65,39 @@ class Settings:
     retention_days: int = 365
     #: Longest patient message kept; longer ones are cut with a notice.
     max_message_chars: int = 1000
+    # -- coordinator handoff (bot/handoff) ------------------------------------
+    #: When coordinators answer: ``mon-fri 09:00-18:00; sat 10:00-14:00``,
+    #: ``always`` or ``never`` (see bot/handoff/hours.py).
+    handoff_opening_hours: str = "mon-fri 09:00-18:00"
+    #: IANA time zone of the opening hours.
+    handoff_timezone: str = "Asia/Kolkata"
+    #: What the patient is told about the zone ("India time").
+    handoff_timezone_label: str = "India time"
+    #: Usual reply time inside opening hours, in minutes (told to the patient).
+    handoff_reply_minutes: int = 15
+    #: Minutes an unclaimed ticket waits before the patient is offered a call back.
+    handoff_unclaimed_minutes: int = 10
+    #: Webhook called when an urgent ticket arrives (team chat, pager); empty: off.
+    alert_webhook_url: str = ""
+    #: Optional HMAC-SHA256 key signing the webhook body (``X-Alert-Signature``).
+    alert_webhook_secret: str = ""
+    # -- staff console (bot/console) ------------------------------------------
+    #: Public address of the console, for links in alerts.
+    console_public_url: str = "http://localhost:8080"
+    #: Minutes without a request before a staff session ends.
+    console_idle_minutes: int = 30
+    #: Hours after which a session ends whatever the activity.
+    console_session_hours: int = 12
+    #: Failed sign-ins in a row (per account) before it is locked for the window.
+    console_signin_max_failures: int = 10
+    #: Failed sign-ins from one address within the window before it is locked.
+    console_signin_max_failures_per_address: int = 30
+    #: Window and lock time of the sign-in throttle, in minutes.
+    console_signin_window_minutes: int = 15
+    #: Use the first address of X-Forwarded-For (only behind a trusted proxy).
+    console_trust_forwarded_for: bool = False
+    #: How often each console process looks for new messages and tickets (ms).
+    console_poll_ms: int = 400
 
     @property
     def is_development(self) -> bool:
@@ -83,8 +116,17 @@ class Settings:
             self, so that ``get_settings().check()`` reads naturally.
 
         Raises:
-            SettingsError: naming every secret that is missing or a placeholder.
+            SettingsError: naming every secret that is missing or a placeholder,
+                or an opening-hours setting that cannot be read (any environment).
         """
+        from bot.handoff.hours import parse_opening_hours
+
+        try:
+            parse_opening_hours(self.handoff_opening_hours, self.handoff_timezone)
+        except ValueError as error:
+            raise SettingsError(
+                f"HANDOFF_OPENING_HOURS / HANDOFF_TIMEZONE: {error}"
+            ) from None
         if self.is_development:
             return self
         required = {
@@ -105,6 +147,10 @@ class Settings:
                 + ", ".join(sorted(bad))
             )
         return self
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
@@ -134,7 +180,60 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         public_base_url=env.get("PUBLIC_BASE_URL", "http://localhost:5005"),
         retention_days=int(env.get("RETENTION_DAYS", "365")),
         max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "1000")),
+        handoff_opening_hours=env.get("HANDOFF_OPENING_HOURS", "mon-fri 09:00-18:00"),
+        handoff_timezone=env.get("HANDOFF_TIMEZONE", "Asia/Kolkata"),
+        handoff_timezone_label=env.get("HANDOFF_TIMEZONE_LABEL", "India time"),
+        handoff_reply_minutes=int(env.get("HANDOFF_REPLY_MINUTES", "15")),
+        handoff_unclaimed_minutes=int(env.get("HANDOFF_UNCLAIMED_MINUTES", "10")),
+        alert_webhook_url=env.get("ALERT_WEBHOOK_URL", ""),
+        alert_webhook_secret=env.get("ALERT_WEBHOOK_SECRET", ""),
+        console_public_url=env.get(
+            "CONSOLE_PUBLIC_URL",
+            f"http://localhost:{env.get('CONSOLE_PORT', '8080')}",
+        ).rstrip("/"),
+        console_idle_minutes=int(env.get("CONSOLE_IDLE_MINUTES", "30")),
+        console_session_hours=int(env.get("CONSOLE_SESSION_HOURS", "12")),
+        console_signin_max_failures=int(env.get("CONSOLE_SIGNIN_MAX_FAILURES", "10")),
+        console_signin_max_failures_per_address=int(
+            env.get("CONSOLE_SIGNIN_MAX_FAILURES_PER_ADDRESS", "30")
+        ),
+        console_signin_window_minutes=int(
+            env.get("CONSOLE_SIGNIN_WINDOW_MINUTES", "15")
+        ),
+        console_trust_forwarded_for=_flag(env.get("CONSOLE_TRUST_FORWARDED_FOR", "")),
+        console_poll_ms=int(env.get("CONSOLE_POLL_MS", "400")),
     )
+
+
+_DEV_RASA_TOKEN_FILE = "rasa-dev-token"
+
+
+def rasa_api_token(settings: Optional[Settings] = None) -> str:
+    """The token of Rasa's HTTP API (``--auth-token``), which the console uses.
+
+    ``RASA_TOKEN`` when set. On a developer's machine without one, a random
+    token kept in ``var/rasa-dev-token`` (mode 0600), so ``make run`` needs no
+    configuration and Rasa's API is never open without a token. Elsewhere
+    ``Settings.check`` has already refused a missing one.
+    """
+    s = settings or get_settings()
+    if s.rasa_token or not s.is_development:
+        return s.rasa_token
+    path = Path(s.var_dir) / _DEV_RASA_TOKEN_FILE
+    try:
+        existing = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(token)
+    return token
 
 
 @lru_cache(maxsize=1)
@@ -157,8 +256,9 @@ def yaml_environment(settings: Optional[Settings] = None) -> Dict[str, str]:
 
 
 def _print_env() -> None:
-    """Print ``export`` lines for scripts/run.sh."""
-    for name, value in yaml_environment().items():
+    """Print ``export`` lines for scripts/run.sh (with Rasa's API token)."""
+    values = {**yaml_environment(), "RASA_TOKEN": rasa_api_token()}
+    for name, value in values.items():
         print(f"export {name}={shlex.quote(value)}")
 
 

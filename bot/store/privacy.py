@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.settings import get_settings
 from bot.store.audit import record_audit
 from bot.store.models import (
+    Attachment,
     ConsentRecord,
     Conversation,
     OutboxMessage,
@@ -93,6 +94,10 @@ def _delete_conversation_rows(session: Session, conversation_id: int) -> Dict[st
             ),
         ),
         (
+            "attachments",
+            delete(Attachment).where(Attachment.conversation_id == conversation_id),
+        ),
+        (
             "outbox",
             delete(OutboxMessage).where(
                 OutboxMessage.conversation_id == conversation_id
@@ -142,8 +147,9 @@ def erase_conversation(
     """Delete everything stored about one patient on one channel.
 
     Removes the conversation, its consent records, screenings, tickets and
-    their notes, queued messages, and the sender's Rasa tracker events; writes
-    an ``erase`` audit entry with counts only. The caller commits.
+    their notes, attachments, queued messages, and the sender's Rasa tracker
+    events; writes an ``erase`` audit entry with counts only. The caller
+    commits.
 
     Args:
         session: the caller's session.
