@@ -6,7 +6,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import channel_of
@@ -49,8 +49,11 @@ class ActionClarify(Action):
         buttons = clarify_buttons(tracker.latest_message or {})
         if last_bot_action(tracker.events) == self.name() or not buttons:
             # Second miss in a row (or nothing to offer): no more guessing.
+            # The response offers a coordinator; a "yes" to it escalates.
+            from bot.handoff.dialogue import OFFER_CLARIFICATION, OFFER_SLOT
+
             dispatcher.utter_message(response="utter_default")
-            return []
+            return [SlotSet(OFFER_SLOT, OFFER_CLARIFICATION)]
         dispatcher.utter_message(
             response="utter_clarify",
             buttons=buttons
@@ -72,18 +75,29 @@ class ActionEmergency(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_emergency")
+        from bot.handoff.dialogue import HANDOFF_SLOT
         from bot.handoff.escalation import escalate_urgent
 
-        escalate_urgent(
+        ticket = escalate_urgent(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,
             text=(tracker.latest_message or {}).get("text") or "",
+            events=tracker.events,
+            slots=tracker.slots,
         )
+        # A coordinator who already has the chat keeps it; otherwise the
+        # ticket waits for one (the bot keeps answering meanwhile).
+        if ticket is not None and tracker.get_slot(HANDOFF_SLOT) != "active":
+            return [SlotSet(HANDOFF_SLOT, "waiting")]
         return []
 
 
 class ActionRequestHuman(Action):
-    """A patient asks for a person: open a ticket and say what happens next."""
+    """A patient asks for a person: escalate and say what happens next.
+
+    Also for a call back, a record review, an appointment, a cost estimate, or
+    a report they sent (data/rules/handoff.yml).
+    """
 
     def name(self) -> Text:
         return "action_request_human"
@@ -94,12 +108,6 @@ class ActionRequestHuman(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.escalation import request_coordinator
+        from actions.handoff import request_handoff
 
-        request_coordinator(
-            channel=channel_of(tracker),
-            sender_id=tracker.sender_id,
-            reason="patient_request",
-        )
-        dispatcher.utter_message(response="utter_request_human_received")
-        return []
+        return request_handoff(dispatcher, tracker)

@@ -162,7 +162,10 @@ class ActionScreeningResult(Action):
             reasons=outcome.reasons,
         )
         _send(dispatcher, screening.replies)
+        from actions.handoff import screening_offer_events
+
         return [
             SlotSet("screening_outcome", outcome.outcome),
             *[SlotSet(name, None) for name in flow.STATE_SLOTS],
+            *screening_offer_events(outcome.outcome),
         ]
