@@ -101,7 +101,12 @@ def middleware(server_url: str) -> Callable[..., Awaitable[web.StreamResponse]]:
             exc.headers.update(security_headers(server_url, request.path))
             raise
         if not resp.prepared:  # a stream sets its headers before it starts
-            resp.headers.update(security_headers(server_url, request.path))
+            headers = security_headers(server_url, request.path)
+            # A handler may set a stricter policy of its own (a download is
+            # sandboxed); it is kept.
+            if "Content-Security-Policy" in resp.headers:
+                headers.pop("Content-Security-Policy")
+            resp.headers.update(headers)
         return resp
 
     return add_headers
