@@ -43,7 +43,7 @@ def _ticket(app_db, ticket_id):
         }
 
 
-# -- anonymous requests ----------------------------------------------------------------
+# -- anonymous requests --
 
 
 def test_every_console_route_refuses_an_anonymous_request(console, app_db):
@@ -105,7 +105,7 @@ def test_a_guessed_ticket_id_shows_nothing(console, make_staff, app_db):
     console(scenario)
 
 
-# -- sign-in, sessions, CSRF --------------------------------------------------------
+# -- sign-in, sessions, CSRF --
 
 
 def test_a_change_without_the_csrf_token_is_refused(console, make_staff, app_db):
@@ -304,7 +304,7 @@ def test_sign_out_ends_the_session_everywhere(console, make_staff):
     console(scenario)
 
 
-# -- what coordinators see -----------------------------------------------------------
+# -- what coordinators see --
 
 
 def test_patient_html_is_shown_as_text_and_every_view_is_audited(
@@ -417,7 +417,7 @@ def test_attachments_download_and_are_never_rendered(console, make_staff, app_db
     ]
 
 
-# -- claim, reply, resolve, erase --------------------------------------------------------
+# -- claim, reply, resolve, erase --
 
 
 def test_claim_reply_and_resolve_reach_the_patient_through_rasa(
@@ -618,7 +618,7 @@ def test_notes_are_kept_encrypted_and_shown_as_text(console, make_staff, app_db)
     assert body.startswith("gAAAA") and "son" not in body
 
 
-# -- administration ----------------------------------------------------------------------
+# -- administration --
 
 
 def test_admins_add_and_disable_staff_and_a_disabled_account_is_signed_out(
@@ -681,7 +681,7 @@ def test_admins_add_and_disable_staff_and_a_disabled_account_is_signed_out(
     console(scenario)
 
 
-# -- live updates ----------------------------------------------------------------------
+# -- live updates --
 
 
 async def _events(
