@@ -25,12 +25,16 @@ trap stop INT TERM EXIT
 
 $RASA run actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)
+# The HTTP API (for the console's staff replies) only with the token, and the
+# server only on this machine.
 $RASA run --model models/cryo.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
-  --port "$RASA_PORT" --cors "http://localhost:$CONSOLE_PORT" >var/log/rasa.log 2>&1 &
+  --interface 127.0.0.1 --port "$RASA_PORT" --cors "http://localhost:$CONSOLE_PORT" \
+  --enable-api --auth-token "$RASA_TOKEN" >var/log/rasa.log 2>&1 &
 pids+=($!)
 if $PY -c 'import bot.console.__main__' 2>/dev/null; then
   # The demo page's widget talks to this Rasa server (its public address).
   PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT} CONSOLE_PORT=$CONSOLE_PORT \
+    RASA_URL=http://localhost:$RASA_PORT \
     $PY -m bot.console >var/log/console.log 2>&1 &
   pids+=($!)
 fi
@@ -44,10 +48,14 @@ for _ in $(seq 1 120); do
   printf '.'; sleep 1
 done
 echo
+# Development only (refused elsewhere): a demo coordinator with a fresh password,
+# so a new user can play the patient and the coordinator at once.
+DEMO=$($PY -m bot.console demo-account --console-url "http://localhost:$CONSOLE_PORT" 2>/dev/null || true)
 cat <<MSG
 
 The cryoablation assistant is running.
   Demo page with the chat widget:  http://localhost:$CONSOLE_PORT/
+$DEMO
   Rasa REST channel:               http://localhost:$RASA_PORT/webhooks/rest/webhook
     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
       -d '{"sender": "me", "message": "what is cryoablation?"}'

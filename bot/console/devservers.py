@@ -76,12 +76,15 @@ class ServerSet:
         var_dir: data directory (SQLite, logs, keys); a temporary one in tests.
         extra_origins: more origins the widget may connect from.
         rasa_args: extra arguments for ``rasa run``.
+        extra_env: more settings for all three processes (opening hours, the
+            alert webhook …); they win over the defaults here.
     """
 
     model: Path
     var_dir: Path
     extra_origins: Tuple[str, ...] = ()
     rasa_args: Tuple[str, ...] = ()
+    extra_env: Dict[str, str] = field(default_factory=dict)
     root: Path = PROJECT_ROOT
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
@@ -135,8 +138,10 @@ class ServerSet:
                 "WIDGET_ALLOWED_ORIGINS": ",".join(origins),
                 "WIDGET_SECRET": self.widget_secret,
                 "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode("ascii"),
+                "CONSOLE_PUBLIC_URL": self.console_url,
             }
         )
+        env.update(self.extra_env)
         env.update(yaml_environment(from_env(env)))
         self._env = env
         return env
@@ -195,6 +200,24 @@ class ServerSet:
         )
         if result.returncode != 0:
             raise ServerError(f"migration failed:\n{result.stdout}\n{result.stderr}")
+
+    def add_staff(
+        self, email: str, password: str, role: str = "coordinator", name: str = ""
+    ) -> None:
+        """Create a console account in this set's database (as an admin would)."""
+        argv = [sys.executable, "-m", "bot.store", "create-staff", "--email", email]
+        argv += ["--role", role, "--password-stdin"] + (["--name", name] if name else [])
+        result = subprocess.run(
+            argv,
+            cwd=self.root,
+            env=self.environment(),
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise ServerError(f"create-staff failed:\n{result.stdout}\n{result.stderr}")
 
     def start_actions(self) -> None:
         """Start the action server (not waiting)."""

@@ -103,35 +103,37 @@ def decide(
 
 
 def pending_offer(events: Iterable[Mapping[str, Any]]) -> Optional[str]:
-    """The offer the bot made since the patient's previous message, if any.
+    """The offer the bot made in its turn before the patient's newest message.
 
     Args:
         events: the tracker's events as dicts (rasa_sdk's ``tracker.events``),
-            oldest first, ending with the patient's new message (or not).
+            oldest first, containing the patient's newest message (possibly
+            followed by bookkeeping events such as ``user_featurization``).
 
     Returns:
-        The ``handoff_offer`` value set in the bot's last turn; None when it
-        was set earlier (the patient has moved on) or not at all.
+        The ``handoff_offer`` value set between the patient's previous
+        message and the newest one; None when it was set earlier (the
+        patient has moved on) or not at all.
 
-    >>> events = [{"event": "user"}, {"event": "slot", "name": "handoff_offer",
-    ...           "value": "callback"}, {"event": "user"}]
-    >>> pending_offer(events)
+    >>> offer = {"event": "slot", "name": "handoff_offer", "value": "callback"}
+    >>> user, bot = {"event": "user"}, {"event": "bot"}
+    >>> pending_offer([user, offer, bot, user, {"event": "user_featurization"}])
     'callback'
-    >>> pending_offer(events + [{"event": "user"}]) is None
+    >>> pending_offer([user, offer, bot, user, bot, user]) is None
     True
     """
-    users_seen = 0
     ordered = list(events)
-    # A trailing user message is the one being answered; skip past it.
-    if ordered and ordered[-1].get("event") == "user":
-        ordered = ordered[:-1]
-    for event in reversed(ordered):
+    newest = max(
+        (i for i, event in enumerate(ordered) if event.get("event") == "user"),
+        default=None,
+    )
+    if newest is None:
+        return None
+    for event in reversed(ordered[:newest]):
         kind = event.get("event")
         if kind == "user":
-            users_seen += 1
-            if users_seen >= 1:
-                return None
-        elif kind == "slot" and event.get("name") == OFFER_SLOT:
+            return None
+        if kind == "slot" and event.get("name") == OFFER_SLOT:
             value = event.get("value")
             return value if value in OFFER_KINDS else None
     return None

@@ -47,14 +47,19 @@ HANDOFF_POLICY_PRIORITY = 6
 
 
 def pending_offer(tracker: DialogueStateTracker) -> Optional[str]:
-    """The ``handoff_offer`` set since the previous patient message, if any."""
-    events = list(tracker.events)
-    if events and isinstance(events[-1], UserUttered):
-        events = events[:-1]
-    for event in reversed(events):
+    """The ``handoff_offer`` set in the bot's turn before the newest message.
+
+    The same rule as :func:`bot.handoff.dialogue.pending_offer`, over Rasa's
+    event objects: look back from the newest patient message to the previous
+    one.
+    """
+    seen_newest = False
+    for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
-            return None
-        if isinstance(event, SlotSet) and event.key == OFFER_SLOT:
+            if seen_newest:
+                return None
+            seen_newest = True
+        elif seen_newest and isinstance(event, SlotSet) and event.key == OFFER_SLOT:
             return event.value if event.value in OFFER_KINDS else None
     return None
 

@@ -58,7 +58,12 @@ def _user_event(text: str, intent: str):
 def _tracker(tracker_factory, text, intent, events=(), slots=None, **extra):
     latest = _message(text, intent, **extra)
     return tracker_factory(
-        events=[*events, {**_user_event(text, intent), "parse_data": latest}],
+        events=[
+            *events,
+            {**_user_event(text, intent), "parse_data": latest},
+            # What Rasa appends after the message before it runs the action.
+            {"event": "user_featurization", "use_text_for_featurization": False},
+        ],
         latest_message=latest,
         slots=slots or {},
         sender_id=SENDER,

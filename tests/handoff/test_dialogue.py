@@ -51,7 +51,10 @@ def test_an_offer_counts_only_in_the_turn_after_it():
     offer = {"event": "slot", "name": "handoff_offer", "value": "callback"}
     user = {"event": "user", "text": "x"}
     bot = {"event": "bot", "text": "y"}
+    # As the action server sees it: Rasa adds bookkeeping after the message.
+    featurization = {"event": "user_featurization", "use_text_for_featurization": False}
     assert pending_offer([user, offer, bot, user]) == "callback"
-    assert pending_offer([user, offer, bot]) == "callback"
+    assert pending_offer([user, offer, bot, user, featurization]) == "callback"
     assert pending_offer([user, offer, bot, user, bot, user]) is None
     assert pending_offer([offer, user, {"event": "slot", "name": "x"}, user]) is None
+    assert pending_offer([offer]) is None
