@@ -206,7 +206,8 @@ class ServerSet:
     ) -> None:
         """Create a console account in this set's database (as an admin would)."""
         argv = [sys.executable, "-m", "bot.store", "create-staff", "--email", email]
-        argv += ["--role", role, "--password-stdin"] + (["--name", name] if name else [])
+        argv += ["--role", role, "--password-stdin"]
+        argv += ["--name", name] if name else []
         result = subprocess.run(
             argv,
             cwd=self.root,

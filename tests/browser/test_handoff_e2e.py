@@ -244,7 +244,8 @@ def test_a_deletion_request_is_carried_out_from_the_console(
         assert "please delete all my data" not in texts  # only the notice is left
         ((detail,),) = rows(
             servers,
-            "SELECT detail FROM audit_log WHERE action = 'erase' AND conversation_id = ?",
+            "SELECT detail FROM audit_log WHERE action = 'erase' "
+            "AND conversation_id = ?",
             conversation_id,
         )
         assert "tickets=1" in detail and "events=" in detail
@@ -256,9 +257,9 @@ def test_a_deletion_request_is_carried_out_from_the_console(
 def test_console_pages_have_no_serious_accessibility_violation(
     browser: Browser, coordinators: ServerSet
 ) -> None:
-    from test_widget_a11y import _axe_serious
-
     import urllib.request
+
+    from test_widget_a11y import _axe_serious
 
     # A patient on the REST channel asks for a person: a ticket to look at.
     request = urllib.request.Request(
