@@ -71,6 +71,8 @@ def _timing() -> Dict[str, Any]:
     minutes = s.handoff_reply_minutes
     return {
         "open": hours.is_open(now),
+        # "never": the team works by call back only, there are no hours to tell.
+        "live": hours.always or bool(hours.windows),
         "hours": hours.describe(),
         "timezone": s.handoff_timezone_label,
         "reopen": describe_when(opening, now, hours.zone)
@@ -154,12 +156,15 @@ def request_handoff(
             response="utter_handoff_requested_open", reply_time=timing["reply_time"]
         )
         return events
-    dispatcher.utter_message(
-        response="utter_handoff_requested_closed",
-        hours=timing["hours"],
-        timezone=timing["timezone"],
-        reopen=timing["reopen"],
-    )
+    if timing["live"]:
+        dispatcher.utter_message(
+            response="utter_handoff_requested_closed",
+            hours=timing["hours"],
+            timezone=timing["timezone"],
+            reopen=timing["reopen"],
+        )
+    else:
+        dispatcher.utter_message(response="utter_handoff_requested_no_live_chat")
     return events + [SlotSet(OFFER_SLOT, OFFER_CALLBACK)]
 
 

@@ -97,7 +97,7 @@ class Settings:
     #: Use the first address of X-Forwarded-For (only behind a trusted proxy).
     console_trust_forwarded_for: bool = False
     #: How often each console process looks for new messages and tickets (ms).
-    console_poll_ms: int = 400
+    console_poll_ms: int = 250
 
     @property
     def is_development(self) -> bool:
@@ -201,7 +201,7 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
             env.get("CONSOLE_SIGNIN_WINDOW_MINUTES", "15")
         ),
         console_trust_forwarded_for=_flag(env.get("CONSOLE_TRUST_FORWARDED_FOR", "")),
-        console_poll_ms=int(env.get("CONSOLE_POLL_MS", "400")),
+        console_poll_ms=int(env.get("CONSOLE_POLL_MS", "250")),
     )
 
 

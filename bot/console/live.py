@@ -1,7 +1,7 @@
 """Live updates for open consoles: server-sent events fed by the database.
 
 Each console process runs one :class:`LiveFeed` that polls the database
-every ``CONSOLE_POLL_MS`` (400 ms by default): the open tickets (for the
+every ``CONSOLE_POLL_MS`` (250 ms by default): the open tickets (for the
 queue) and, for the tickets someone is looking at, new conversation events
 and notes. What it finds goes to that process's open streams. Because the
 source is the database (never a process's memory), a patient's message

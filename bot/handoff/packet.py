@@ -224,15 +224,17 @@ def load(summary: Optional[str]) -> Dict[str, Any]:
 def merge(previous: Mapping[str, Any], new: Mapping[str, Any]) -> Dict[str, Any]:
     """Add a new escalation's packet to the open ticket's one.
 
-    Reasons accumulate (a repeated identical reason is recorded once more
-    only if its time differs); the newest messages, values and screening
-    outcome win; red flags and attachments are united.
+    Reasons accumulate, each code once (with the time it first came); the
+    newest messages, values and screening outcome win; red flags and
+    attachments are united.
     """
     merged: Dict[str, Any] = {**previous}
     reasons = list(previous.get("reasons") or [])
+    codes = {item.get("code") for item in reasons}
     for item in new.get("reasons") or []:
-        if item not in reasons:
+        if item.get("code") not in codes:
             reasons.append(item)
+            codes.add(item.get("code"))
     merged["reasons"] = reasons[-20:]
     for key in ("channel", "language"):
         merged[key] = new.get(key) or previous.get(key)

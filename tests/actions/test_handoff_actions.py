@@ -137,9 +137,8 @@ def test_outside_opening_hours_a_call_back_is_offered(
     tracker = _tracker(tracker_factory, "/request_human", "request_human")
     dispatcher, events = run(ActionRequestHuman(), tracker)
     (message,) = dispatcher.messages
-    assert message["response"] == "utter_handoff_requested_closed"
-    assert message["timezone"] == "India time"
-    assert message["hours"] == "by call back only"
+    # A team that never answers live says so instead of listing hours.
+    assert message["response"] == "utter_handoff_requested_no_live_chat"
     assert {
         "event": "slot",
         "timestamp": None,
@@ -156,6 +155,8 @@ def test_closed_hours_say_when_the_team_is_back(tracker_factory, run, app_db, ho
     tracker = _tracker(tracker_factory, "/request_human", "request_human")
     dispatcher, _ = run(ActionRequestHuman(), tracker)
     (message,) = dispatcher.messages
+    assert message["response"] == "utter_handoff_requested_closed"
+    assert message["timezone"] == "India time"
     assert message["hours"] == "Sun 03:00–03:01"
     assert message["reopen"].endswith("at 03:00")
 

@@ -347,7 +347,7 @@ def test_outside_opening_hours_a_call_back_is_offered_and_the_number_kept_encryp
         open_chat(widget, servers)
         send(widget, "I need to speak to someone about my mother")
         offer = bot_bubbles(widget).last
-        expect(offer).to_contain_text("not available right now", timeout=REPLY_MS)
+        expect(offer).to_contain_text("do not answer chats live", timeout=REPLY_MS)
         expect(offer).to_contain_text("Would you like a call back?")
         screenshot(widget, "handoff-10-closed-offer-phone")
         widget.get_by_role("button", name="Yes, call me back").click()
@@ -373,8 +373,13 @@ def test_outside_opening_hours_a_call_back_is_offered_and_the_number_kept_encryp
         assert decrypt(servers, stored) == {"phone": "+91 98765 43210"}
         ((wording,),) = rows(servers, "SELECT wording_version FROM consent_records")
         assert wording == "callback-contact-1"
-        ((reason,),) = rows(servers, "SELECT reason FROM tickets")
-        assert reason == "callback_request"
+        ((summary,),) = rows(servers, "SELECT summary FROM tickets")
+        packet = decrypt(servers, summary)
+        assert [r["code"] for r in packet["reasons"]] == [
+            "patient_request",
+            "callback_request",
+        ]
+        assert packet["callback_requested"] is True
 
         # An emergency reaches the team's webhook, without any health data.
         send(widget, "she suddenly has a very high fever and is confused")
