@@ -92,10 +92,19 @@ def item(row_id: int, event: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
 
 
 def items(rows: Iterable[Tuple[int, Mapping[str, Any]]]) -> List[Dict[str, Any]]:
-    """Transcript items of ``(row id, event)`` pairs, oldest first."""
-    found = []
+    """Transcript items of ``(row id, event)`` pairs, oldest first.
+
+    A conversation's first session start is not worth a line (Rasa logs it
+    after the greeting); a later one marks the patient coming back.
+    """
+    found: List[Dict[str, Any]] = []
     for row_id, event in rows:
         entry = item(row_id, event)
-        if entry is not None:
-            found.append(entry)
+        if entry is None:
+            continue
+        if entry["text"] == "New session" and not any(
+            i["kind"] == "patient" for i in found
+        ):
+            continue
+        found.append(entry)
     return found
