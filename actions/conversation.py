@@ -28,7 +28,19 @@ class ActionSessionStart(Action):
     ) -> List[EventType]:
         # The safety text must be the first bot message of every conversation.
         dispatcher.utter_message(response="utter_greet")
-        return [SessionStarted(), ActionExecuted("action_listen")]
+        events: List[EventType] = [SessionStarted()]
+        # Slots are not carried over: a request still open (or a coordinator
+        # still in the chat) must survive the patient coming back tomorrow.
+        if tracker.get_latest_input_channel():
+            from bot.handoff.dialogue import HANDOFF_SLOT
+            from bot.handoff.escalation import handoff_state_of
+
+            state = handoff_state_of(
+                channel=channel_of(tracker), sender_id=tracker.sender_id
+            )
+            if state:
+                events.append(SlotSet(HANDOFF_SLOT, state))
+        return events + [ActionExecuted("action_listen")]
 
 
 class ActionClarify(Action):

@@ -72,8 +72,6 @@ MAX_NOTE_CHARS = 4000
 MAX_REPLY_CHARS = 4000
 _NEXT = re.compile(r"^/console(/[A-Za-z0-9/_?=&%.-]*)?$")
 
-SETTINGS_KEY = "settings"
-
 
 def _settings(request: web.Request) -> Settings:
     from bot.console.routes import SETTINGS_KEY as KEY
@@ -284,15 +282,14 @@ async def ticket_page(request: web.Request) -> web.Response:
 
 
 def _load(session: Any, ticket_id: int) -> Any:
+    """The ticket, or 404 (a guessed id shows nothing)."""
     from bot.store.errors import NotFound
-    from bot.store.staff import get_staff
     from bot.store.tickets import get_ticket
 
     try:
-        ticket = get_ticket(session=session, ticket_id=ticket_id)
+        return get_ticket(session=session, ticket_id=ticket_id)
     except NotFound:
         raise web.HTTPNotFound(text="no such ticket") from None
-    return ticket, get_staff
 
 
 async def claim(request: web.Request) -> web.StreamResponse:
@@ -308,7 +305,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
     takeover = user.is_admin and form.get("takeover") == "yes"
 
     def work(session: Any) -> Optional[str]:
-        ticket, _ = _load(session, ticket_id)
+        ticket = _load(session, ticket_id)
         staff = get_staff(session=session, staff_id=user.id)
         try:
             assign_ticket(
@@ -346,7 +343,7 @@ async def release(request: web.Request) -> web.StreamResponse:
     ticket_id = _ticket_id(request)
 
     def work(session: Any) -> Optional[str]:
-        ticket, _ = _load(session, ticket_id)
+        ticket = _load(session, ticket_id)
         staff = get_staff(session=session, staff_id=user.id)
         try:
             release_ticket(
@@ -382,7 +379,7 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     ticket_id = _ticket_id(request)
 
     def work(session: Any) -> Optional[Any]:
-        ticket, _ = _load(session, ticket_id)
+        ticket = _load(session, ticket_id)
         staff = get_staff(session=session, staff_id=user.id)
         was_assigned = ticket.status == "assigned"
         try:
@@ -431,7 +428,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return _done(request, _ticket_url(ticket_id), "too_long", status=400)
 
     def check(session: Any) -> Any:
-        ticket, _ = _load(session, ticket_id)
+        ticket = _load(session, ticket_id)
         if ticket.status != "assigned" or ticket.assignee_id != user.id:
             return "not_holder"
         if nonce and not mark_inbound_processed(
@@ -465,7 +462,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     def record(session: Any) -> None:
         from bot.store.types import utcnow
 
-        ticket, _ = _load(session, ticket_id)
+        ticket = _load(session, ticket_id)
         ticket.updated_at = utcnow()
         record_audit(
             session=session,
@@ -496,7 +493,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
         return _done(request, _ticket_url(ticket_id), "too_long", status=400)
 
     def work(session: Any) -> None:
-        ticket, _ = _load(session, ticket_id)
+        ticket = _load(session, ticket_id)
         store_note(
             session=session,
             ticket=ticket,
@@ -526,7 +523,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
         return _done(request, _ticket_url(ticket_id), "confirm_erase", status=400)
 
     def work(session: Any) -> Any:
-        ticket, _ = _load(session, ticket_id)
+        ticket = _load(session, ticket_id)
         if not user.is_admin and ticket.assignee_id != user.id:
             return None
         conversation = ticket.conversation
@@ -570,7 +567,7 @@ async def download_attachment(request: web.Request) -> web.StreamResponse:
     attachment_id = int(value)
 
     def work(session: Any) -> Any:
-        ticket, _ = _load(session, ticket_id)
+        ticket = _load(session, ticket_id)
         try:
             attachment = get_attachment(
                 session=session,

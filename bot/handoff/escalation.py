@@ -368,3 +368,24 @@ def store_callback_contact(
     return write_for_conversation(
         work, channel=channel, sender_id=sender_id, what="call-back contact"
     ).value
+
+
+def handoff_state_of(*, channel: str, sender_id: str) -> Optional[str]:
+    """Who has the conversation according to the database (None: the bot).
+
+    Read at the start of a new Rasa session (slots are not carried over), so
+    that a patient coming back the next day to an open request is still
+    relayed to the coordinator who has it. Never raises (None on a failure).
+    """
+    from bot.store.conversations import get_conversation
+    from bot.store.db import session_scope
+
+    try:
+        with session_scope() as session:
+            conversation = get_conversation(
+                session=session, channel=channel, sender_id=sender_id
+            )
+            return conversation.handoff_state if conversation else None
+    except Exception:  # noqa: BLE001 - the greeting must go out anyway
+        logger.exception("handoff state unreadable for sender=%s", sender_id)
+        return None

@@ -24,7 +24,7 @@ RANKED = {
 
 
 def test_session_starts_with_the_greeting_that_carries_the_disclaimer(
-    tracker_factory, run
+    tracker_factory, run, app_db
 ):
     dispatcher, events = run(ActionSessionStart(), tracker_factory())
     assert [m["response"] for m in dispatcher.messages] == ["utter_greet"]

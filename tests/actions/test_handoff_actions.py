@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from actions.conversation import ActionClarify, ActionEmergency, ActionRequestHuman
+from actions.conversation import (
+    ActionClarify,
+    ActionEmergency,
+    ActionRequestHuman,
+    ActionSessionStart,
+)
 from actions.handoff import (
     ActionCancelHandoff,
     ActionHandoffAnswer,
@@ -500,3 +505,26 @@ def test_a_database_failure_is_told_honestly(
         get_settings.cache_clear()
     assert _responses(dispatcher) == ["utter_handoff_failed"]
     assert events == []
+
+
+def test_a_new_session_keeps_an_open_request_and_its_coordinator(
+    tracker_factory, run, app_db, hours
+):
+    """Rasa does not carry slots into a new session (a patient back the next
+    day): the handoff state is read back from the database."""
+    run(
+        ActionRequestHuman(),
+        _tracker(tracker_factory, "/request_human", "request_human"),
+    )
+    dispatcher, events = run(
+        ActionSessionStart(), _tracker(tracker_factory, "hello again", "greet")
+    )
+    assert _responses(dispatcher) == ["utter_greet"]
+    assert [e["event"] for e in events] == ["session_started", "slot", "action"]
+    assert (events[1]["name"], events[1]["value"]) == ("handoff", "waiting")
+
+    from bot.handoff.escalation import cancel_by_patient
+
+    cancel_by_patient(channel="socketio", sender_id=SENDER)
+    _, events = run(ActionSessionStart(), _tracker(tracker_factory, "hi", "greet"))
+    assert [e["event"] for e in events] == ["session_started", "action"]
