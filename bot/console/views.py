@@ -512,9 +512,15 @@ async def erase(request: web.Request) -> web.StreamResponse:
     The coordinator holding the ticket, or an administrator, with the
     confirmation box ticked. Everything stored about the patient on this
     channel goes (:func:`bot.store.privacy.erase_conversation`, audited with
-    counts only); then the patient is told on their channel.
+    counts only); then the patient is told on their channel; then a second
+    pass removes any event older than the deletion that a turn Rasa was
+    processing meanwhile wrote back (:func:`bot.store.privacy.
+    purge_events_before`).
     """
-    from bot.store.privacy import erase_conversation
+    import time
+
+    from bot.store.audit import record_audit, staff_actor
+    from bot.store.privacy import erase_conversation, purge_events_before
 
     user = current(request)
     ticket_id = _ticket_id(request)
@@ -537,17 +543,35 @@ async def erase(request: web.Request) -> web.StreamResponse:
         )
         return channel, sender_id
 
+    erased_at = time.time()
     found = await in_db(work)
     if found is None:
         return _done(request, _ticket_url(ticket_id), "not_holder", status=409)
     channel, sender_id = found
     _wake(request)
+    code = "erased"
     try:
+        # Rasa handles this after any turn of the conversation in progress.
         await _relay(request).erased(sender_id, channel)
     except RelayError as error:
         logger.warning("erasure done but not told to the patient: %s", error)
-        return _done(request, "/console/", "erased_untold")
-    return _done(request, "/console/", "erased")
+        code = "erased_untold"
+
+    def second_pass(session: Any) -> None:
+        ghosts = purge_events_before(
+            session=session, sender_id=sender_id, before=erased_at
+        )
+        if ghosts:
+            record_audit(
+                session=session,
+                actor=staff_actor(user.id),
+                staff_id=user.id,
+                action="erase_events_written_back",
+                detail=f"events={ghosts}",
+            )
+
+    await in_db(second_pass)
+    return _done(request, "/console/", code)
 
 
 _RENDERABLE = re.compile(r"(html|xml|svg|javascript|ecmascript)", re.IGNORECASE)

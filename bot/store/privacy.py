@@ -182,6 +182,29 @@ def erase_conversation(
     return report
 
 
+def purge_events_before(*, session: Session, sender_id: str, before: float) -> int:
+    """Delete a sender's Rasa events older than ``before`` (epoch seconds).
+
+    The second pass of an erasure: a turn Rasa was already processing when the
+    data was deleted still holds the old events in memory, and Rasa's SQL
+    tracker store writes back every event beyond the count it finds stored,
+    which after the deletion is all of them. Once Rasa has answered a request
+    made after the deletion (it queues requests per conversation), any event
+    older than the deletion is such a ghost and goes; events made after it
+    (the "your data was deleted" notice, a new message) stay.
+
+    Returns:
+        How many events were deleted.
+    """
+    if not events_table_exists(session.connection()):
+        return 0
+    return session.execute(
+        delete(events).where(
+            events.c.sender_id == sender_id, events.c.timestamp < before
+        )
+    ).rowcount
+
+
 def _senders_active_since(
     session: Session, sender_ids: List[str], cutoff_epoch: float
 ) -> set:

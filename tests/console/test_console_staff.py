@@ -748,3 +748,53 @@ def test_live_streams_show_what_another_process_wrote(console, make_staff, app_d
         a == f"staff:{anna}" and action == "view_ticket_live"
         for a, action, _c, _d in _audit(app_db)
     )
+
+
+def test_events_a_busy_rasa_writes_back_after_the_erasure_are_removed(
+    console, make_staff, app_db, rasa_http
+):
+    """Rasa may be in the middle of a turn of this conversation when staff
+    delete it; that turn saves its (old) events again. The erasure's second
+    pass, after Rasa has handled the notice, removes them."""
+    make_staff("admin@example.org", role="admin")
+    ticket_id = open_ticket_for("please delete my data", reason="erasure_request")
+    old = {"event": "user", "text": "my bilirubin is 1.2", "timestamp": 1733130000.0}
+    add_rasa_events("web:patient-1", old)
+    original = rasa_http.request
+
+    async def busy_rasa(method, url, **kwargs):
+        body = kwargs.get("json_body")
+        if (
+            isinstance(body, list)
+            and body
+            and body[0].get("event") == "session_started"
+        ):
+            # The turn that was in progress saves what it held in memory.
+            add_rasa_events("web:patient-1", old)
+        return await original(method, url, **kwargs)
+
+    rasa_http.request = busy_rasa
+
+    async def scenario(client: TestClient) -> None:
+        await sign_in(client, "admin@example.org")
+        token = await csrf_of(client)
+        erased = await client.post(
+            f"/console/tickets/{ticket_id}/erase",
+            data={"csrf_token": token, "confirm": "yes"},
+            allow_redirects=False,
+        )
+        assert erased.headers["Location"] == "/console/?msg=erased"
+
+    console(scenario)
+    from sqlalchemy import text
+
+    from bot.store.db import get_engine
+
+    with get_engine().connect() as connection:
+        left = connection.execute(
+            text("SELECT COUNT(*) FROM events WHERE sender_id = 'web:patient-1'")
+        ).scalar_one()
+    assert left == 0
+    assert [d for _a, _x, _c, d in _audit(app_db, "erase_events_written_back")] == [
+        "events=1"
+    ]
