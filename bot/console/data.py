@@ -54,7 +54,8 @@ def channel_label(channel: str) -> str:
     return CHANNEL_LABELS.get(channel, channel)
 
 
-def _names(session: Session, ids: List[int]) -> Dict[int, str]:
+def staff_names(session: Session, ids: List[int]) -> Dict[int, str]:
+    """Display names of these staff ids."""
     from bot.console.auth import display_name
 
     if not ids:
@@ -89,7 +90,9 @@ def queue_row(ticket: Ticket, names: Dict[int, str]) -> Dict[str, Any]:
 def queue(session: Session) -> List[Dict[str, Any]]:
     """Every open ticket, most urgent first, then longest waiting."""
     tickets = list_tickets(session=session, statuses=OPEN_STATES, limit=500)
-    names = _names(session, sorted({t.assignee_id for t in tickets if t.assignee_id}))
+    names = staff_names(
+        session, sorted({t.assignee_id for t in tickets if t.assignee_id})
+    )
     return [queue_row(t, names) for t in tickets]
 
 
@@ -166,7 +169,7 @@ def ticket_page(session: Session, ticket_id: int, staff_id: int) -> Dict[str, An
     conversation = ticket.conversation
     stored = packets.load(ticket.summary)
     people = {n.author_id for n in ticket.notes} | {ticket.assignee_id}
-    names = _names(session, sorted(i for i in people if i is not None))
+    names = staff_names(session, sorted(i for i in people if i is not None))
     rows = read_events(session, [conversation.sender_id])
     items = transcript.items(_pairs(rows))
     attachments = [
@@ -257,7 +260,7 @@ def notes_after(
             .order_by(TicketNote.id)
         )
     )
-    names = _names(session, sorted({n.author_id for n in notes if n.author_id}))
+    names = staff_names(session, sorted({n.author_id for n in notes if n.author_id}))
     return [
         {
             "id": n.id,

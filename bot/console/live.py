@@ -133,8 +133,18 @@ class LiveFeed:
     # -- polling -----------------------------------------------------------------
 
     async def poll_once(self) -> None:
-        """Read what changed and hand it to the streams."""
+        """Read what changed and hand it to the streams.
+
+        Nobody watching: nothing is read (an idle console costs nothing), and
+        the event cursor starts afresh with the next stream, which catches up
+        by itself.
+        """
         from bot.console.auth import in_db
+
+        if not self.queue_clients and not self.tickets:
+            self._event_cursor = None
+            self._queue_signature = None
+            return
 
         watched = {
             ticket_id: watch.note_cursor for ticket_id, watch in self.tickets.items()
@@ -195,7 +205,7 @@ def _read(
     notes: Dict[int, List[Dict[str, Any]]] = {}
     if watched:
         tickets = list(session.scalars(select_tickets(Ticket, list(watched))))
-        names = data._names(
+        names = data.staff_names(
             session, sorted({t.assignee_id for t in tickets if t.assignee_id})
         )
         for ticket in tickets:
@@ -307,13 +317,16 @@ async def _pump(
 
 async def queue_stream(request: web.Request) -> web.StreamResponse:
     """``GET /console/events``: the queue, live."""
+    from bot.console import data
+    from bot.console.auth import in_db
     from bot.console.routes import FEED_KEY
 
     feed: LiveFeed = request.app[FEED_KEY]
     inbox = feed.subscribe_queue()
     response = await _open_stream(request)
     try:
-        await _send(response, "queue", feed.queue_rows)
+        # The queue as it is now (the feed may have been idle), then changes.
+        await _send(response, "queue", await in_db(data.queue))
         await _pump(request, response, inbox, set())
     except (ConnectionResetError, asyncio.CancelledError):
         pass

@@ -798,3 +798,33 @@ def test_events_a_busy_rasa_writes_back_after_the_erasure_are_removed(
     assert [d for _a, _x, _c, d in _audit(app_db, "erase_events_written_back")] == [
         "events=1"
     ]
+
+
+def test_sign_in_only_returns_to_console_pages(console, make_staff):
+    """The ``next`` parameter cannot send a coordinator to another site."""
+    make_staff("anna@example.org")
+
+    async def scenario(client: TestClient) -> None:
+        for target, expected in (
+            ("/console/tickets/1", "/console/tickets/1"),
+            ("https://evil.example/console/", "/console/"),
+            ("//evil.example/console", "/console/"),
+            ("/consolex", "/console/"),
+        ):
+            page = await client.get("/console/signin")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text())[
+                1
+            ]
+            resp = await client.post(
+                "/console/signin",
+                data={
+                    "email": "anna@example.org",
+                    "password": PASSWORD,
+                    "csrf_token": token,
+                    "next": target,
+                },
+                allow_redirects=False,
+            )
+            assert resp.headers["Location"] == expected, target
+
+    console(scenario)
