@@ -90,6 +90,7 @@ def escalate(
     attachment_ids: Sequence[int] = (),
     callback_requested: bool = False,
     callback_offered: bool = False,
+    note: Optional[str] = None,
     level: int = logging.ERROR,
 ) -> Optional[Escalated]:
     """Open the conversation's ticket, or add this escalation to the open one.
@@ -107,6 +108,8 @@ def escalate(
         callback_offered: the bot is offering a call back in this very turn
             (outside opening hours), so the unclaimed-wait offer is not sent
             again later.
+        note: a summary for the coordinator from the escalating code (stored
+            encrypted in the packet, shown first).
         level: how loudly a failure to store is logged.
 
     Returns:
@@ -125,6 +128,7 @@ def escalate(
             attachment_ids=attachment_ids,
             callback_requested=callback_requested,
             callback_offered=callback_offered,
+            note=note,
         ),
         channel=channel,
         sender_id=sender_id,
@@ -145,6 +149,7 @@ def _escalate_in(
     attachment_ids: Sequence[int] = (),
     callback_requested: bool = False,
     callback_offered: bool = False,
+    note: Optional[str] = None,
 ) -> Escalated:
     """The work of :func:`escalate`, in the caller's transaction."""
     now = utcnow()
@@ -158,6 +163,7 @@ def _escalate_in(
         language=language or conversation.language,
         attachment_ids=attachment_ids,
         callback_requested=callback_requested,
+        note=note,
     )
     existing = get_open_ticket(session=session, conversation=conversation)
     ticket = open_ticket(
@@ -265,8 +271,8 @@ def request_coordinator(
         channel: input channel name.
         sender_id: the conversation's sender id.
         reason: a reason code (``erasure_request`` …).
-        summary: unused (kept for callers of the first release; the packet
-            replaces the free-text summary).
+        summary: what the coordinator should read first (kept in the
+            packet's ``note``), e.g. the screening's summary.
         events: the tracker's events.
         slots: the tracker's slots.
 
@@ -279,6 +285,7 @@ def request_coordinator(
         reason_code=reason or PATIENT_REQUEST,
         events=events,
         slots=slots,
+        note=summary or None,
     )
     return escalated.ticket_id if escalated else None
 

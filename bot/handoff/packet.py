@@ -157,6 +157,7 @@ def build(
     language: Optional[str] = None,
     attachment_ids: Sequence[int] = (),
     callback_requested: bool = False,
+    note: Optional[str] = None,
 ) -> Dict[str, Any]:
     """The packet for one escalation.
 
@@ -169,9 +170,11 @@ def build(
         language: the conversation's language, if known.
         attachment_ids: files the patient sent with this message.
         callback_requested: the patient asked to be called back.
+        note: what the code escalating wants the coordinator to read first
+            (e.g. the screening's own summary); may quote the patient.
     """
     why = reason(reason_code)
-    return {
+    built = {
         "v": VERSION,
         "reasons": [
             {
@@ -190,6 +193,9 @@ def build(
         "attachment_ids": sorted({int(i) for i in attachment_ids}),
         "callback_requested": bool(callback_requested),
     }
+    if note:
+        built["note"] = str(note)[: MAX_TEXT * 4]
+    return built
 
 
 def load(summary: Optional[str]) -> Dict[str, Any]:
@@ -258,6 +264,8 @@ def merge(previous: Mapping[str, Any], new: Mapping[str, Any]) -> Dict[str, Any]
     merged["callback_requested"] = bool(
         previous.get("callback_requested") or new.get("callback_requested")
     )
+    if new.get("note"):
+        merged["note"] = new["note"]
     merged["v"] = VERSION
     return merged
 

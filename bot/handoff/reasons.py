@@ -18,6 +18,8 @@ CALLBACK_REQUEST = "callback_request"
 CLARIFICATION_FAILED = "clarification_failed"
 SCREENING_NEEDS_REVIEW = "screening_needs_review"
 SCREENING_UNLIKELY_SUITABLE = "screening_unlikely_suitable"
+#: A screening the patient ended by asking for a coordinator's review.
+SCREENING_REVIEW = "screening_review"
 REPORT_SHARED = "report_shared"
 RECORD_REVIEW = "record_review"
 APPOINTMENT = "appointment"
@@ -62,6 +64,11 @@ REASONS: Dict[str, Reason] = {
         Reason(
             SCREENING_UNLIKELY_SUITABLE,
             "Screening: unlikely to be suitable",
+            "high",
+        ),
+        Reason(
+            SCREENING_REVIEW,
+            "Screening: asks for a coordinator's review",
             "high",
         ),
         Reason(

@@ -129,3 +129,22 @@ def test_first_release_plain_summaries_are_kept():
     loaded = packet.load("Possible emergency signs described: bleeding")
     assert loaded["note"] == "Possible emergency signs described: bleeding"
     assert loaded["reasons"] == []
+
+
+def test_a_caller_s_summary_is_kept_as_the_note_and_the_newest_wins():
+    first = packet.build(
+        reason_code="screening_review",
+        channel="socketio",
+        events=[],
+        slots={},
+        at=AT,
+        note="Bilirubin 2.4 mg/dL above the limit",
+    )
+    assert first["note"] == "Bilirubin 2.4 mg/dL above the limit"
+    assert first["reasons"][0]["priority"] == "high"
+    second = packet.build(
+        reason_code="patient_request", channel="socketio", events=[], slots={}, at=AT
+    )
+    assert packet.merge(first, second)["note"] == first["note"]
+    third = {**second, "note": "Asked again"}
+    assert packet.merge(first, third)["note"] == "Asked again"
