@@ -13,6 +13,8 @@ Measured here, on this machine, never in tests:
    and the urgent-sign rules on long messages.
 4. **Widget** (when ``scripts/bench_widget.py`` exists): send-to-reply time in a
    real browser and the gzipped size of the widget's files.
+5. **Handoff** (``scripts/bench_handoff.py``): a patient's message to the open
+   console, and a coordinator's reply to the widget.
 
 Usage: ``python -m scripts.bench [--skip-widget]``
 """
@@ -290,6 +292,8 @@ def main(argv: Sequence[str] = ()) -> int:
     widget = ROOT / "scripts" / "bench_widget.py"
     if widget.exists() and not args.skip_widget:
         subprocess.run([sys.executable, "-m", "scripts.bench_widget"], cwd=ROOT)
+    if not args.skip_widget:
+        subprocess.run([sys.executable, "-m", "scripts.bench_handoff"], cwd=ROOT)
     return 0
 
 

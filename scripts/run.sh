@@ -47,6 +47,7 @@ pids+=($!)
 if $PY -c 'import bot.console.__main__' 2>/dev/null; then
   # The demo page's widget talks to this Rasa server (its public address).
   PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT} CONSOLE_PORT=$CONSOLE_PORT \
+    RASA_URL=http://localhost:$RASA_PORT \
     $PY -m bot.console >var/log/console.log 2>&1 &
   pids+=($!)
 fi
@@ -60,10 +61,14 @@ for _ in $(seq 1 120); do
   printf '.'; sleep 1
 done
 echo
+# Development only (refused elsewhere): a demo coordinator with a fresh password,
+# so a new user can play the patient and the coordinator at once.
+DEMO=$($PY -m bot.console demo-account --console-url "http://localhost:$CONSOLE_PORT" 2>/dev/null || true)
 cat <<MSG
 
 The cryoablation assistant is running.
   Demo page with the chat widget:  http://localhost:$CONSOLE_PORT/
+$DEMO
   Rasa REST channel:               http://localhost:$RASA_PORT/webhooks/rest/webhook
     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
       -d '{"sender": "me", "message": "what is cryoablation?"}'
