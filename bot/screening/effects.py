@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping
 
 from bot import fields as F
-from bot.eligibility import child_pugh, parse_child_pugh
+from bot.eligibility import (
+    COMPUTED_FROM_ANSWERS,
+    DOCTORS_MAY_GRADE,
+    child_pugh,
+    parse_child_pugh,
+)
 from bot.screening import plausibility
 from bot.screening.extraction import Extractor, Finding, convert
 from bot.screening.reading import Reading, verdict
@@ -52,6 +57,10 @@ from bot.screening.values import (
     format_number,
     readback_line,
 )
+
+#: Beside a Child-Pugh class worked out in the conversation, wherever it is
+#: shown (spec "Child-Pugh"): how it was obtained, and that it may differ.
+COMPUTED_CHILD_PUGH_NOTE = f"{COMPUTED_FROM_ANSWERS}; {DOCTORS_MAY_GRADE}"
 
 #: After this many answers in a row that did not answer the same question, the
 #: bot offers a way on instead of asking it a third time: where to find the
@@ -568,7 +577,7 @@ class Run:
             value = self.slots.get(name)
             if value is not None:
                 note = (
-                    "worked out from your answers"
+                    COMPUTED_CHILD_PUGH_NOTE
                     if name == "child_pugh" and self.state.computed
                     else ""
                 )

@@ -102,7 +102,7 @@ def readback_line(
         field: a field of :data:`HEALTH_FIELDS`.
         value: its canonical value.
         typed: ``{"raw", "unit", "text"}`` as the patient typed it, if known.
-        note: words added in brackets ("worked out from your answers").
+        note: words added in brackets ("worked out from the answers given; …").
 
     Returns:
         e.g. ``"bilirubin 1.2 mg/dL (you typed 1.2)"``: what was typed is
