@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import channel_of
 from bot.dialogue import last_bot_action
-from bot.faq import clarify_buttons
+from bot.faq import CLARIFY_OTHER, clarify_buttons
 from bot.handoff.escalation import escalate_urgent, request_coordinator
 
 logger = logging.getLogger(__name__)
@@ -53,8 +53,7 @@ class ActionClarify(Action):
             return []
         dispatcher.utter_message(
             response="utter_clarify",
-            buttons=buttons
-            + [{"title": "Something else", "payload": "/request_human"}],
+            buttons=[*buttons, dict(CLARIFY_OTHER)],
         )
         return []
 

@@ -61,6 +61,8 @@ from bot.screening.values import (
 #: Beside a Child-Pugh class worked out in the conversation, wherever it is
 #: shown (spec "Child-Pugh"): how it was obtained, and that it may differ.
 COMPUTED_CHILD_PUGH_NOTE = f"{COMPUTED_FROM_ANSWERS}; {DOCTORS_MAY_GRADE}"
+#: A read-back line for a value the patient chose to continue without.
+NOT_GIVEN = "{label}: not given"
 
 #: After this many answers in a row that did not answer the same question, the
 #: bot offers a way on instead of asking it a third time: where to find the
@@ -585,13 +587,13 @@ class Run:
                     readback_line(name, value, self.state.typed.get(name), note)
                 )
             elif name in self.state.skipped:
-                lines.append(f"{F.label(name)}: not given")
+                lines.append(NOT_GIVEN.format(label=F.label(name)))
         if (
             self.slots.get("diagnosis") == F.HCC
             and self.slots.get("child_pugh") is None
             and self.state.route == ROUTE_SKIP
         ):
-            lines.append(f"{F.label('child_pugh')}: not given")
+            lines.append(NOT_GIVEN.format(label=F.label("child_pugh")))
         return lines
 
 

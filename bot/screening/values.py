@@ -27,6 +27,8 @@ HEALTH_FIELDS: Tuple[str, ...] = F.NAMES
 #: The inputs of ``bot.eligibility.child_pugh``.
 CHILD_PUGH_INPUTS: Tuple[str, ...] = F.names_where_rule(F.CHILD_PUGH_TABLE)
 
+#: Beside a normalised value, what the patient typed, when it reads differently.
+YOU_TYPED = "(you typed {typed})"
 #: Longest stretch of a patient's words repeated in a read-back.
 TYPED_SHOWN_CHARS = 60
 
@@ -119,7 +121,7 @@ def readback_line(
     ):
         shown = said if len(said) <= TYPED_SHOWN_CHARS else said[:TYPED_SHOWN_CHARS]
         quoted = f'"{shown}"' if F.field(field).kind == F.CHOICE else shown
-        text += f" (you typed {quoted})"
+        text += " " + YOU_TYPED.format(typed=quoted)
     if note:
         text += f" ({note})"
     return text
