@@ -611,9 +611,8 @@ RULES: tuple[Rule, ...] = (
         spec_section=_CRITERIA,
         # The source names no other treatment for BCLC C-D: neither does this.
         reason=(
-            "The BCLC stage given is C or D; the published criteria describe "
-            "cryoablation for HCC at stages 0–A, so this stage is outside the "
-            "use they describe."
+            "The BCLC stage given (C or D) is outside the stages 0–A for which "
+            "the published criteria describe cryoablation of HCC."
         ),
     ),
 )
@@ -697,7 +696,7 @@ MILAN = MilanCriteria(
     next_step=(
         "If a liver transplant is planned, the transplant team can say whether "
         "cryoablation could serve as a bridge to transplantation, keeping the "
-        "tumours within the Milan criteria during the waiting period."
+        "cancer within the Milan criteria during the waiting period."
     ),
     next_step_source=SOURCE_BRIDGE,
 )
