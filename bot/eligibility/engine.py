@@ -632,10 +632,13 @@ def assess(facts: Mapping[str, Any]) -> Result:
     ]
     # Optional criteria that apply but were not given: the result says it
     # could not check them (the imaging review settles them).
-    not_checked = [
-        c.field for c in checks if c.status == MISSING and c.field in OPTIONAL_FIELDS
-    ]
-    not_checked = list(dict.fromkeys(not_checked))
+    not_checked = list(
+        dict.fromkeys(
+            c.field
+            for c in checks
+            if c.status == MISSING and c.field in OPTIONAL_FIELDS
+        )
+    )
 
     effects = set(effect.values())
     if UNLIKELY_SUITABLE in effects:
@@ -653,9 +656,14 @@ def assess(facts: Mapping[str, Any]) -> Result:
         if effect[rule.id] != NO_EFFECT
     ]
     notes = [rule.reason for rule in raised_rules if effect[rule.id] == NO_EFFECT]
-    if child_pugh_source == CHILD_PUGH_COMPUTED and "hepatology_review" not in flags:
-        # Whenever a computed class is shown, say how it was obtained; a
-        # raised B8-C says so in its reason.
+    said_in_a_reason = any(
+        rule.reason_when_computed
+        for rule in raised_rules
+        if effect[rule.id] != NO_EFFECT
+    )
+    if child_pugh_source == CHILD_PUGH_COMPUTED and not said_in_a_reason:
+        # Whenever a computed class is used, say how it was obtained (a raised
+        # B8-C says so in its reason).
         notes.append(COMPUTED_CHILD_PUGH_NOTE.format(child_pugh=shown_child_pugh))
     # Bridging to transplantation is never offered with "unlikely suitable".
     within_milan = bool(milan.flag) and outcome != UNLIKELY_SUITABLE

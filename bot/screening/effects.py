@@ -60,7 +60,7 @@ from bot.screening.values import (
 
 #: Beside a Child-Pugh class worked out in the conversation, wherever it is
 #: shown (spec "Child-Pugh"): how it was obtained, and that it may differ.
-COMPUTED_CHILD_PUGH_NOTE = f"{COMPUTED_FROM_ANSWERS}; {DOCTORS_MAY_GRADE}"
+COMPUTED_READBACK_NOTE = f"{COMPUTED_FROM_ANSWERS}; {DOCTORS_MAY_GRADE}"
 #: A read-back line for a value the patient chose to continue without.
 NOT_GIVEN = "{label}: not given"
 
@@ -579,7 +579,7 @@ class Run:
             value = self.slots.get(name)
             if value is not None:
                 note = (
-                    COMPUTED_CHILD_PUGH_NOTE
+                    COMPUTED_READBACK_NOTE
                     if name == "child_pugh" and self.state.computed
                     else ""
                 )

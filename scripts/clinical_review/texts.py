@@ -115,7 +115,7 @@ def _eligibility_texts() -> Iterator[Text]:
 def _screening_texts() -> Iterator[Text]:
     effects_file = "bot/screening/effects.py"
     yield Text(
-        "code:screening.computed_note", effects_file, effects.COMPUTED_CHILD_PUGH_NOTE
+        "code:screening.computed_note", effects_file, effects.COMPUTED_READBACK_NOTE
     )
     yield Text("code:screening.not_given", effects_file, effects.NOT_GIVEN)
     yield Text("code:screening.you_typed", "bot/screening/values.py", values.YOU_TYPED)

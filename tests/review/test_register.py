@@ -253,5 +253,5 @@ def test_every_sentence_the_rules_produce_comes_from_a_listed_text():
 
 def test_the_read_back_notes_are_listed():
     listed = {t.text for t in code_texts()}
-    assert effects.COMPUTED_CHILD_PUGH_NOTE in listed
+    assert effects.COMPUTED_READBACK_NOTE in listed
     assert effects.NOT_GIVEN in listed
