@@ -45,6 +45,9 @@ TOPIC_TITLES: Dict[str, str] = {
     "guarantee": "Guarantees",
 }
 
+#: The clarifying question's last button: none of the topics offered.
+CLARIFY_OTHER = {"title": "Something else", "payload": "/request_human"}
+
 #: The retrieval intent of FAQ topics.
 RETRIEVAL_INTENT = "faq"
 

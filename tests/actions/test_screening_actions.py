@@ -390,7 +390,13 @@ def test_a_part_of_child_pugh_corrected_after_the_result_recomputes_it(talk, sto
         screening_state={"route": "compute", "computed": True},
     )
     chat.say("/affirm", "affirm")
-    assert chat.slots["screening_outcome"] == "unlikely_suitable"
+    # Worked out from the answers: a team review, never "unlikely suitable".
+    assert chat.slots["screening_outcome"] == "needs_review"
+    result = next(
+        m for m in chat.messages if m["response"] == "utter_screening_needs_review"
+    )
+    assert "worked out from the answers given" in result["reasons"]
+    assert stored["screening"][-1]["values"]["child_pugh_source"] == "computed"
     chat.say("no wait, he has never been confused, please fix that", "deny")
     assert chat.slots["encephalopathy"] == "none"
     assert chat.slots["child_pugh"] == "B7"
