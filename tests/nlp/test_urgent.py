@@ -141,6 +141,9 @@ DESCRIBED = [
 ]
 
 ORDINARY_QUESTIONS = [
+    # a sign someone read or heard about is talked about, not had
+    "how risky is it, my sister read about bleeding and infections",
+    "my husband heard of fever after the freezing, is that common",
     # the brief's own examples
     "can it cause bleeding?",
     "what are the risks like bleeding or abscess",
