@@ -1,0 +1,255 @@
+"""From a message to the answer it should get: scope first, then the topic.
+
+:class:`bot.nlp.topic_model.TopicModel` ranks intents and FAQ topics; this
+module turns its ranking into a decision that a patient can rely on:
+
+1. **Long messages** ("My mother had colon cancer operated last year, now …
+   Can the ablation help these?"): the question is usually the last
+   sentence, so the ranking of the whole message is averaged with the
+   ranking of its last question.
+2. **Scope** (:mod:`bot.nlp.scope`): a message that names another organ,
+   another use of freezing, an animal or an unrelated service is
+   ``out_of_scope`` whatever topic the words resemble; a liver question the
+   source does not cover is ``not_covered`` — unless the message also asks a
+   covered question, which is then answered, with a follow-up saying what was
+   not covered.
+3. **A second question** in the same message ("is it safe and how much does
+   it cost?"): the main answer is given, and the second topic is offered as a
+   follow-up.
+
+Pure: the model comes in as a ``rank`` function, so every rule here is tested
+with a stub (``tests/nlp/test_understanding.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from bot.nlp.scope import (
+    NOT_COVERED,
+    OUT_OF_DOMAIN,
+    ScopeResult,
+    check_scope,
+    clauses,
+    uncovered_pattern,
+)
+
+Ranking = List[Tuple[str, float]]
+Rank = Callable[[str], Ranking]
+
+OUT_OF_SCOPE = "out_of_scope"
+NOT_COVERED_INTENT = "not_covered"
+#: Entity that asks the dialogue for a follow-up after the FAQ answer.
+FOLLOWUP_ENTITY = "faq_followup"
+#: Intents a scope verdict never overrides: safety, privacy, the form.
+PROTECTED = frozenset(
+    {
+        "urgent_symptoms",
+        "request_human",
+        "delete_data",
+        "withdraw_consent",
+        "stop",
+        "inform",
+        "other_language",
+        "empty_message",
+        "feelings",
+    }
+)
+#: How sure the model must be of a covered question inside a mixed message,
+#: and of a second topic, before either is acted on.
+COVERED_PART_CONFIDENCE = 0.5
+SECOND_TOPIC_CONFIDENCE = 0.6
+#: Messages shorter than this are not split into a story and a question.
+LONG_MESSAGE_CHARS = 80
+
+_SENTENCE = re.compile(r"[^.?!\n]+[.?!\n]*")
+_QUESTION_START = re.compile(
+    r"^\s*(?:and\s+|also\s+|so\s+|but\s+|please\s+|pls\s+|sir\s+|madam\s+)?"
+    r"(?:what|wat|how|hw|why|when|where|which|who|whom|whose|is|are|am|was|"
+    r"were|do|does|did|can|could|will|would|should|shall|may|might|has|have|"
+    r"any|kya|kitna|kitni|kitne|kaise|kab|kaun|kahan|tell|explain)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Followup:
+    """What the dialogue adds after the main FAQ answer.
+
+    Attributes:
+        kind: ``"second_topic"`` or ``"uncovered"``.
+        value: ``"faq/<topic>"`` or ``"not_covered/<subject>[+<subject>]"``.
+        span: where in the message it was asked (start, end).
+    """
+
+    kind: str
+    value: str
+    span: Tuple[int, int]
+
+    def as_entity(self, text: str) -> Dict[str, object]:
+        """The entity Rasa carries for the follow-up rule."""
+        start, end = self.span
+        return {
+            "entity": FOLLOWUP_ENTITY,
+            "value": self.value,
+            "start": start,
+            "end": end,
+            "text": text[start:end],
+            "extractor": "IntentTopicClassifier",
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The final ranking of one message, its scope and any follow-up."""
+
+    ranking: Ranking
+    scope: ScopeResult
+    followup: Optional[Followup] = None
+
+
+def is_question(piece: str) -> bool:
+    """Tell whether a sentence or clause asks something."""
+    return "?" in piece or bool(_QUESTION_START.search(piece))
+
+
+def _blend(first: Ranking, second: Ranking, weight: float = 0.5) -> Ranking:
+    probs: Dict[str, float] = {}
+    for label, conf in first:
+        probs[label] = probs.get(label, 0.0) + (1 - weight) * conf
+    for label, conf in second:
+        probs[label] = probs.get(label, 0.0) + weight * conf
+    return sorted(probs.items(), key=lambda kv: -kv[1])
+
+
+def _last_question(text: str) -> Optional[str]:
+    sentences = [m.group().strip() for m in _SENTENCE.finditer(text)]
+    sentences = [s for s in sentences if s]
+    if len(sentences) < 2:
+        return None
+    questions = [s for s in sentences if is_question(s)]
+    return questions[-1] if questions else None
+
+
+def _promote(ranking: Ranking, label: str, confidence: float = 1.0) -> Ranking:
+    rest = [(lab, conf * (1 - confidence)) for lab, conf in ranking if lab != label]
+    return [(label, confidence)] + rest
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"[a-zA-Z]{2,}", text))
+
+
+def _covered_part(
+    text: str, rank: Rank
+) -> Tuple[Optional[Ranking], Tuple[int, int]]:
+    """Rank what is left of a message without its uncovered clauses.
+
+    Returns the ranking (``None`` when nothing substantial is left) and the
+    span of the first uncovered clause.
+    """
+    patterns = list(uncovered_pattern().values())
+    kept: List[str] = []
+    uncovered_span: Optional[Tuple[int, int]] = None
+    for start, end in clauses(text):
+        piece = text[start:end]
+        if any(p.search(piece.lower()) for p in patterns):
+            if uncovered_span is None:
+                uncovered_span = (start, end)
+            continue
+        kept.append(piece)
+    span = uncovered_span or (0, len(text))
+    remainder = " ".join(kept)
+    if _words(remainder) < 3:
+        return None, span
+    return rank(remainder), span
+
+
+def _second_topic(text: str, main: str, rank: Rank) -> Optional[Followup]:
+    """A second FAQ topic, when two clauses each ask a different one.
+
+    Only clauses that are questions count, and the main topic must be one of
+    them: in "the tumour is 3 mm from the bile duct, is it still safe?" the
+    first clause is context for the one question, not a question of its own.
+    """
+    asked: List[Tuple[str, Tuple[int, int]]] = []
+    for start, end in clauses(text):
+        piece = text[start:end]
+        if _words(piece) < 3 or not is_question(piece):
+            continue
+        label, conf = rank(piece)[0]
+        if label.startswith("faq/") and conf >= SECOND_TOPIC_CONFIDENCE:
+            asked.append((label, (start, end)))
+    labels = [label for label, _ in asked]
+    if main not in labels:
+        return None
+    for label, span in asked:
+        if label != main:
+            return Followup("second_topic", label, span)
+    return None
+
+
+def decide(text: str, rank: Rank, *, has_entities: bool = False) -> Decision:
+    """Decide the ranking of one message (see the module docstring).
+
+    Args:
+        text: the message as typed (not a button payload).
+        rank: the model's ranking function, best first, probabilities.
+        has_entities: lab values were found in the message (then it is an
+            answer to the screening, never out of scope).
+
+    Returns:
+        The final ranking, the scope verdict, and a follow-up if any.
+    """
+    ranking = rank(text)
+    if len(text) >= LONG_MESSAGE_CHARS:
+        question = _last_question(text)
+        if question and _words(question) >= 2:
+            ranking = _blend(ranking, rank(question))
+    scope = check_scope(text)
+    top = ranking[0][0] if ranking else ""
+    if top in PROTECTED or has_entities:
+        return Decision(ranking, scope)
+
+    if scope.verdict == OUT_OF_DOMAIN:
+        return Decision(_promote(ranking, OUT_OF_SCOPE), scope)
+
+    if scope.verdict == NOT_COVERED:
+        covered, span = _covered_part(text, rank)
+        value = "not_covered/" + "+".join(scope.uncovered)
+        if (
+            covered
+            and covered[0][0].startswith("faq/")
+            and covered[0][1] >= COVERED_PART_CONFIDENCE
+        ):
+            return Decision(covered, scope, Followup("uncovered", value, span))
+        return Decision(_promote(ranking, NOT_COVERED_INTENT), scope)
+
+    if top.startswith("faq/"):
+        second = _second_topic(text, top, rank)
+        if second:
+            return Decision(ranking, scope, second)
+    return Decision(ranking, scope)
+
+
+def second_topics(entities: Sequence[Dict[str, object]]) -> List[str]:
+    """The follow-up values of a parse result's entities (for the actions)."""
+    return [
+        str(e.get("value"))
+        for e in entities
+        if e.get("entity") == FOLLOWUP_ENTITY and e.get("value")
+    ]
+
+
+__all__ = [
+    "Decision",
+    "FOLLOWUP_ENTITY",
+    "Followup",
+    "NOT_COVERED_INTENT",
+    "OUT_OF_SCOPE",
+    "decide",
+    "is_question",
+    "second_topics",
+]
