@@ -1,5 +1,4 @@
-"""Actions of issue 14: greeting once, honest out-of-scope answers, follow-ups,
-and remembering who the patient is.
+"""Actions of issue 14: one greeting, honest scope answers, follow-ups, relatives.
 
 Thin adapters: what to say is decided in :mod:`bot.faq`, :mod:`bot.dialogue`
 and :mod:`bot.nlp.relation`; responses are sent by name.
@@ -84,8 +83,7 @@ class ActionNotCovered(Action):
 
 
 class ActionFaqFollowup(Action):
-    """After the main answer: the second question's button, or the uncovered
-    part named honestly."""
+    """After the main answer: the second question's button, or what is uncovered."""
 
     def name(self) -> Text:
         """Return the action's name."""
@@ -120,8 +118,11 @@ class ActionRememberPatient(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        """Set ``patient_relation``, ``patient_ref`` and ``patient_poss`` when
-        the message says who the patient is and it changes what was known."""
+        """Set the patient slots when the message says who the patient is.
+
+        Nothing is returned when the message says nothing new, so the tracker
+        records a change only.
+        """
         from bot.nlp.relation import detect_patient
 
         text = _latest(tracker).get("text") or ""

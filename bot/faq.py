@@ -72,8 +72,7 @@ def clarify_buttons(parse_data: Mapping[str, Any], count: int = 2) -> List[dict]
 
 
 def uncovered_subject_text(subjects: Sequence[str]) -> str:
-    """How the bot names uncovered subjects: "insurance", "food and diet or
-    alcohol and smoking"; "that question" when none is known.
+    """How the bot names uncovered subjects ("that question" if none is known).
 
     >>> uncovered_subject_text(["diet", "insurance"])
     'food and diet or insurance'

@@ -103,15 +103,18 @@ def figures(gold: Sequence[str], predicted: Sequence[str]) -> Dict[str, float]:
             f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)
         ),
         "faq_accuracy": sum(gold[i] == predicted[i] for i in faq) / max(1, len(faq)),
-        "oos_recall": sum(predicted[i] in OUT_OF_SCOPE for i in oos)
-        / max(1, len(oos)),
+        "oos_recall": sum(predicted[i] in OUT_OF_SCOPE for i in oos) / max(1, len(oos)),
         "urgent_recall": sum(predicted[i] == URGENT for i in urgent)
         / max(1, len(urgent)),
         "false_alarms": sum(
-            1 for g, p in zip(gold, predicted) if p == URGENT and g != URGENT
+            1
+            for g, p in zip(gold, predicted, strict=True)
+            if p == URGENT and g != URGENT
         ),
         "confident_wrong": sum(
-            1 for g, p in zip(gold, predicted) if p != FALLBACK and not _same(g, p)
+            1
+            for g, p in zip(gold, predicted, strict=True)
+            if p != FALLBACK and not _same(g, p)
         )
         / n,
         "clarified": sum(1 for p in predicted if p == FALLBACK) / n,
@@ -210,12 +213,10 @@ def main(argv: Sequence[str] = ()) -> int:
             predicted = predict(texts)
             row = figures(gold, predicted)
             summary[set_name][name] = row
-            cells = "".join(
-                f"{fmt.format(row[key]):>13}" for key, _, fmt in COLUMNS
-            )
+            cells = "".join(f"{fmt.format(row[key]):>13}" for key, _, fmt in COLUMNS)
             print(f"  {name:40}{cells}")
             if args.errors and name.startswith("product"):
-                for text, g, p in zip(texts, gold, predicted):
+                for text, g, p in zip(texts, gold, predicted, strict=True):
                     if not _same(g, p):
                         print(f"      {g:28} -> {p:28} {text}")
         print()

@@ -192,11 +192,7 @@ class IntentTopicClassifier(IntentClassifier, GraphComponent):
         if self._model is None or not text.strip():
             return []
         model = self._model
-        decision = decide(
-            text,
-            lambda piece: model.rank(piece, top=len(model.labels)),
-            has_entities=bool(message.get("entities")),
-        )
+        decision = decide(text, lambda piece: model.rank(piece, top=len(model.labels)))
         message.set("scope", decision.scope.as_dict(), add_to_output=True)
         if decision.followup is not None:
             entities = list(message.get("entities") or [])

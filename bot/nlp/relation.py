@@ -56,14 +56,60 @@ NEUTRAL_POSS = "the patient's"
 KIN: Dict[str, Tuple[str, ...]] = {
     "father_in_law": ("father in law", "father-in-law", "sasur", "sasurji"),
     "mother_in_law": ("mother in law", "mother-in-law", "saas", "saasu"),
-    "grandfather": ("grandfather", "grand father", "grandpa", "granddad", "grand dad",
-                    "dada ji", "dadaji", "nana ji", "nanaji", "lolo"),
-    "grandmother": ("grandmother", "grand mother", "grandma", "granny", "dadi",
-                    "nani", "lola"),
-    "father": ("father", "dad", "daddy", "papa", "pappa", "pops", "baba", "abba",
-               "abbu", "abbu ji", "pitaji", "pita ji", "pitaa ji", "dady"),
-    "mother": ("mother", "mom", "mum", "mummy", "mommy", "mamma", "maa", "ma",
-               "ammi", "ammu", "amma", "mataji", "mata ji", "mother dear", "nanay"),
+    "grandfather": (
+        "grandfather",
+        "grand father",
+        "grandpa",
+        "granddad",
+        "grand dad",
+        "dada ji",
+        "dadaji",
+        "nana ji",
+        "nanaji",
+        "lolo",
+    ),
+    "grandmother": (
+        "grandmother",
+        "grand mother",
+        "grandma",
+        "granny",
+        "dadi",
+        "nani",
+        "lola",
+    ),
+    "father": (
+        "father",
+        "dad",
+        "daddy",
+        "papa",
+        "pappa",
+        "pops",
+        "baba",
+        "abba",
+        "abbu",
+        "abbu ji",
+        "pitaji",
+        "pita ji",
+        "pitaa ji",
+        "dady",
+    ),
+    "mother": (
+        "mother",
+        "mom",
+        "mum",
+        "mummy",
+        "mommy",
+        "mamma",
+        "maa",
+        "ma",
+        "ammi",
+        "ammu",
+        "amma",
+        "mataji",
+        "mata ji",
+        "mother dear",
+        "nanay",
+    ),
     "husband": ("husband", "hubby", "pati", "shohar", "hubband"),
     "wife": ("wife", "patni", "biwi", "begum", "missus"),
     "son": ("son", "beta", "bete"),
@@ -84,11 +130,24 @@ DISPLAY: Dict[str, str] = {
 }
 
 #: Kinship words that name a relative even without "my".
-_BARE = ("dad", "daddy", "papa", "mummy", "mommy", "abbu", "ammi", "pitaji",
-         "mataji", "hubby", "dadaji", "nanaji", "lolo", "lola")
+_BARE = (
+    "dad",
+    "daddy",
+    "papa",
+    "mummy",
+    "mommy",
+    "abbu",
+    "ammi",
+    "pitaji",
+    "mataji",
+    "hubby",
+    "dadaji",
+    "nanaji",
+    "lolo",
+    "lola",
+)
 _POSSESSIVE = (
-    r"(?:my|meri|mere|mera|hamare|hamari|hamara|our|me\s+and\s+my|for\s+my|"
-    r"to\s+my)"
+    r"(?:my|meri|mere|mera|hamare|hamari|hamara|our|me\s+and\s+my|for\s+my|" r"to\s+my)"
 )
 
 
@@ -123,9 +182,7 @@ def relative_pattern() -> Pattern[str]:
     Not: "my son will handle this", "my daughter is typing for me", "my wife
     and I" (helpers, not the patient: see :func:`detect_patient`).
     """
-    groups = "|".join(
-        f"(?P<{key}>{_alternation(words)})" for key, words in KIN.items()
-    )
+    groups = "|".join(f"(?P<{key}>{_alternation(words)})" for key, words in KIN.items())
     bare = _alternation(_BARE)
     return re.compile(
         rf"\b{_POSSESSIVE}\s+(?:(?:dear|beloved|old|elderly|late|own|\w+-year-old|"
@@ -206,9 +263,7 @@ def detect_patient(text: Optional[str]) -> Optional[Patient]:
         before = lowered[max(0, found.start() - 12) : found.start()]
         if helper_pattern().search(after) or helper_pattern().search(before):
             continue
-        key = next(
-            (k for k, v in found.groupdict().items() if v and k != "bare"), None
-        )
+        key = next((k for k, v in found.groupdict().items() if v and k != "bare"), None)
         if key is None:
             bare = found.group("bare")
             key = next(k for k, words in KIN.items() if bare in words)

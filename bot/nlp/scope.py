@@ -197,8 +197,9 @@ def animal_pattern() -> Pattern[str]:
 
 @cache
 def other_liver_condition_pattern() -> Pattern[str]:
-    """Liver conditions that are not tumours (out of scope unless a tumour or
-    the treatment is named too).
+    """Liver conditions that are not tumours.
+
+    Out of scope unless a tumour or the treatment is named too.
 
     Examples: "fatty liver", "treatment for fatty liver", "hepatitis C
     medicine", "hepatitis B vaccine", "liver detox", "gallstones".
@@ -298,8 +299,9 @@ _CLAUSE = re.compile(r"[.?!;\n]+|,\s+|\s+(?:and|also|plus|aur|but)\s+")
 
 
 def clauses(text: str) -> List[Tuple[int, int]]:
-    """Spans of the sentences and clauses of ``text`` (split at punctuation,
-    commas and "and / also / aur / but").
+    """Spans of the sentences and clauses of ``text``.
+
+    Split at punctuation, commas and "and / also / aur / but".
 
     >>> [("is it safe and how much does it cost"[a:b]) for a, b in
     ...  clauses("is it safe and how much does it cost")]
@@ -317,8 +319,7 @@ def clauses(text: str) -> List[Tuple[int, int]]:
 
 
 def uncovered_subjects(text: str) -> Tuple[str, ...]:
-    """The uncovered subjects named in ``text``, in the order of
-    :data:`UNCOVERED_SUBJECTS`."""
+    """The uncovered subjects named in ``text``, in a fixed order."""
     lowered = text.lower()
     return tuple(
         name for name, pattern in uncovered_pattern().items() if pattern.search(lowered)

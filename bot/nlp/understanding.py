@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from functools import cache
+from typing import Callable, Dict, List, Optional, Pattern, Sequence, Tuple
 
 from bot.nlp.scope import (
     NOT_COVERED,
@@ -61,6 +62,9 @@ PROTECTED = frozenset(
 #: and of a second topic, before either is acted on.
 COVERED_PART_CONFIDENCE = 0.5
 SECOND_TOPIC_CONFIDENCE = 0.6
+#: Below this confidence, a message that speaks of feelings is taken as such.
+FEELINGS_OVERRIDE_BELOW = 0.5
+FEELINGS = "feelings"
 #: Messages shorter than this are not split into a story and a question.
 LONG_MESSAGE_CHARS = 80
 
@@ -142,9 +146,7 @@ def _words(text: str) -> int:
     return len(re.findall(r"[a-zA-Z]{2,}", text))
 
 
-def _covered_part(
-    text: str, rank: Rank
-) -> Tuple[Optional[Ranking], Tuple[int, int]]:
+def _covered_part(text: str, rank: Rank) -> Tuple[Optional[Ranking], Tuple[int, int]]:
     """Rank what is left of a message without its uncovered clauses.
 
     Returns the ranking (``None`` when nothing substantial is left) and the
@@ -191,14 +193,32 @@ def _second_topic(text: str, main: str, rank: Rank) -> Optional[Followup]:
     return None
 
 
-def decide(text: str, rank: Rank, *, has_entities: bool = False) -> Decision:
+@cache
+def feelings_pattern() -> Pattern[str]:
+    """Fear, grief, confusion or frustration, said about oneself or the bot.
+
+    Examples: "I'm so scared", "this is too much", "you're not helping",
+    "I can't stop crying", "we are losing hope", "i'm exhausted", "bahut dar
+    lag raha hai", "main pareshan hoon", "😭".
+    """
+    return re.compile(
+        r"\b(?:scared|afraid|terrified|frightened|fear(?:ful)?|worried|worrying|"
+        r"anxious|nervous|panic\w*|overwhelm\w*|too\s+much|can'?t\s+cope|"
+        r"cannot\s+cope|cry(?:ing)?|tears|devastated|heartbroken|hopeless|"
+        r"(?:losing|lost|no)\s+hope|alone|lonely|helpless|frustrat\w*|useless|"
+        r"not\s+help(?:ing|ful)|dying|exhausted|tired\s+of|stress\w*|depress\w*|"
+        r"shock(?:ed)?|lost|don'?t\s+(?:understand|know\s+what\s+to\s+do)|"
+        r"will\s+be\s+(?:ok|okay|fine)|pareshan|dar\s+lag|ghabra\w*|dukhi)\b"
+        r"|[\U0001F622\U0001F62D\U0001F614\U0001F61E\U0001F625\U0001F494]"
+    )
+
+
+def decide(text: str, rank: Rank) -> Decision:
     """Decide the ranking of one message (see the module docstring).
 
     Args:
         text: the message as typed (not a button payload).
         rank: the model's ranking function, best first, probabilities.
-        has_entities: lab values were found in the message (then it is an
-            answer to the screening, never out of scope).
 
     Returns:
         The final ranking, the scope verdict, and a follow-up if any.
@@ -210,8 +230,16 @@ def decide(text: str, rank: Rank, *, has_entities: bool = False) -> Decision:
             ranking = _blend(ranking, rank(question))
     scope = check_scope(text)
     top = ranking[0][0] if ranking else ""
-    if top in PROTECTED or has_entities:
+    if top in PROTECTED:
         return Decision(ranking, scope)
+    if (
+        ranking
+        and ranking[0][1] < FEELINGS_OVERRIDE_BELOW
+        and feelings_pattern().search(text.lower())
+    ):
+        # Unsure what was asked, and the message speaks of fear or
+        # frustration: a warm answer and a person, never topic buttons.
+        return Decision(_promote(ranking, FEELINGS, 0.9), scope)
 
     if scope.verdict == OUT_OF_DOMAIN:
         return Decision(_promote(ranking, OUT_OF_SCOPE), scope)

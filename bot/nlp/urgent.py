@@ -227,7 +227,7 @@ def confusion_pattern() -> Pattern[str]:
     return _compile(
         r"(?<!i am )(?<!i'm )(?<!im )(?<!i was )(?<!i feel )(?<!i get )"
         r"(?<!we are )(?<!for the )(?<!any )(?<!avoid )"
-        r"\bconfus(?:ed|ion|e)\b(?!\s+(?:about|by|with|between|regarding|on|over|"
+        r"\bconfus(?:ed|ion|e)\b(?!\s+(?:me|us|about|by|with|between|regarding|on|over|"
         r"as to|which|what|why|how|whether|if)\b)",
         r"\bdisorient\w*|\bdelirious\b|\bdelirium\b|\bencephalopath\w*",
         r"\bdrows(?:y|iness)\b",

@@ -142,6 +142,7 @@ DESCRIBED = [
 
 ORDINARY_QUESTIONS = [
     # a sign someone read or heard about is talked about, not had
+    "all these terms confuse me, what is a biloma",
     "how risky is it, my sister read about bleeding and infections",
     "my husband heard of fever after the freezing, is that common",
     # the brief's own examples
