@@ -192,14 +192,15 @@ class IntentTopicClassifier(IntentClassifier, GraphComponent):
         if self._model is None or not text.strip():
             return []
         model = self._model
-        decision = decide(text, lambda piece: model.rank(piece, top=len(model.labels)))
+        decision = decide(text, model.rank_many)
         message.set("scope", decision.scope.as_dict(), add_to_output=True)
         if decision.followup is not None:
             entities = list(message.get("entities") or [])
             entities.append(decision.followup.as_entity(text))
             message.set("entities", entities, add_to_output=True)
+        known = set(model.labels)
         return [
             {"label": label, "confidence": conf}
             for label, conf in decision.ranking
-            if label in model.labels
+            if label in known
         ]

@@ -107,6 +107,15 @@ class TopicModel:
             + self.plain_classifier.predict_proba(plain_features)
         ) / 2
 
+    def rank_many(self, texts: Sequence[str]) -> List[List[Tuple[str, float]]]:
+        """Every label of each text, best first (one model call for all)."""
+        labels = self.labels
+        rankings = []
+        for probs in self.predict_proba(list(texts)):
+            order = np.argsort(-probs)
+            rankings.append([(labels[i], float(probs[i])) for i in order])
+        return rankings
+
     def rank(self, text: str, top: int = 10) -> List[Tuple[str, float]]:
         """The ``top`` most likely labels for one text, best first."""
         probs = self.predict_proba([text])[0]

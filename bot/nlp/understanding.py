@@ -38,7 +38,9 @@ from bot.nlp.scope import (
 )
 
 Ranking = List[Tuple[str, float]]
-Rank = Callable[[str], Ranking]
+#: The model: rankings for a batch of texts (one call per batch keeps the
+#: parse fast: most of a call's cost is per call, not per text).
+Rank = Callable[[List[str]], List[Ranking]]
 
 OUT_OF_SCOPE = "out_of_scope"
 NOT_COVERED_INTENT = "not_covered"
@@ -166,7 +168,7 @@ def _covered_part(text: str, rank: Rank) -> Tuple[Optional[Ranking], Tuple[int, 
     remainder = " ".join(kept)
     if _words(remainder) < 3:
         return None, span
-    return rank(remainder), span
+    return rank([remainder])[0], span
 
 
 def _second_topic(text: str, main: str, rank: Rank) -> Optional[Followup]:
@@ -176,14 +178,19 @@ def _second_topic(text: str, main: str, rank: Rank) -> Optional[Followup]:
     them: in "the tumour is 3 mm from the bile duct, is it still safe?" the
     first clause is context for the one question, not a question of its own.
     """
+    spans = [
+        (start, end)
+        for start, end in clauses(text)
+        if _words(text[start:end]) >= 3 and is_question(text[start:end])
+    ]
+    if len(spans) < 2:
+        return None
     asked: List[Tuple[str, Tuple[int, int]]] = []
-    for start, end in clauses(text):
-        piece = text[start:end]
-        if _words(piece) < 3 or not is_question(piece):
-            continue
-        label, conf = rank(piece)[0]
+    rankings = rank([text[start:end] for start, end in spans])
+    for span, ranking in zip(spans, rankings, strict=True):
+        label, conf = ranking[0]
         if label.startswith("faq/") and conf >= SECOND_TOPIC_CONFIDENCE:
-            asked.append((label, (start, end)))
+            asked.append((label, span))
     labels = [label for label, _ in asked]
     if main not in labels:
         return None
@@ -223,11 +230,12 @@ def decide(text: str, rank: Rank) -> Decision:
     Returns:
         The final ranking, the scope verdict, and a follow-up if any.
     """
-    ranking = rank(text)
-    if len(text) >= LONG_MESSAGE_CHARS:
-        question = _last_question(text)
-        if question and _words(question) >= 2:
-            ranking = _blend(ranking, rank(question))
+    question = _last_question(text) if len(text) >= LONG_MESSAGE_CHARS else None
+    if question and _words(question) >= 2:
+        whole, last = rank([text, question])
+        ranking = _blend(whole, last)
+    else:
+        ranking = rank([text])[0]
     scope = check_scope(text)
     top = ranking[0][0] if ranking else ""
     if top in PROTECTED:

@@ -23,7 +23,7 @@ KEYWORDS = {
 }
 
 
-def rank(text):
+def rank_one(text):
     """A stub model: the first keyword decides, with 0.9 (0.5 for a long
     message, where a real model is less sure: its words are diluted)."""
     lowered = text.lower()
@@ -34,6 +34,11 @@ def rank(text):
             rest = [(lab, (1 - confidence) / len(others)) for lab in others]
             return [(label, confidence)] + rest
     return [("faq/what_is_cryoablation", 0.2), ("greet", 0.1)]
+
+
+def rank(texts):
+    """The batch form :func:`decide` calls."""
+    return [rank_one(t) for t in texts]
 
 
 def top(decision):
@@ -83,7 +88,7 @@ def test_the_question_at_the_end_of_a_story_counts():
         "Can the ablation help these spots?"
     )
     # The whole message alone would be answered about the hospital stay.
-    assert rank(story)[0][0] == "faq/recovery"
+    assert rank_one(story)[0][0] == "faq/recovery"
     assert top(decide(story, rank))[0] == "faq/liver_metastases"
 
 
