@@ -125,8 +125,12 @@ class ActionRememberPatient(Action):
         """
         from bot.nlp.relation import detect_patient
 
-        text = _latest(tracker).get("text") or ""
-        if text.startswith("/"):
+        latest = _latest(tracker)
+        text = latest.get("text") or ""
+        intent = (latest.get("intent") or {}).get("name")
+        if text.startswith("/") or intent == "out_of_scope":
+            # A button says nothing about the patient; "my uncle has a kidney
+            # tumour" is about someone the bot cannot help with.
             return []
         patient = detect_patient(text)
         if patient is None or tracker.get_slot("patient_relation") == patient.relation:

@@ -122,3 +122,14 @@ def test_what_is_known_is_kept_when_a_message_says_nothing_new(tracker_factory, 
 def test_buttons_are_not_read_for_relatives(tracker_factory, run):
     tracker = tracker_factory(latest_message={"text": "/faq/cost"})
     assert run(ActionRememberPatient(), tracker)[1] == []
+
+
+def test_a_relative_named_in_an_out_of_scope_question_is_not_the_patient(
+    tracker_factory, run
+):
+    latest = {
+        "text": "my uncle has a kidney tumour, can you freeze it",
+        "intent": {"name": "out_of_scope", "confidence": 1.0},
+    }
+    tracker = tracker_factory(latest_message=latest)
+    assert run(ActionRememberPatient(), tracker)[1] == []
