@@ -17,8 +17,18 @@ def _latest(tracker: Tracker) -> Dict[str, Any]:
     return tracker.latest_message or {}
 
 
+#: Channels that show the session's greeting when the chat opens, before the
+#: patient types anything (bot/channels/widget.py).
+GREETS_ON_OPEN = frozenset({"socketio"})
+
+
 class ActionGreetBack(Action):
-    """Greet back, except right after the session's own greeting."""
+    """Greet back, but never twice in a row.
+
+    A "hi" that opens the session arrives with the greeting itself (REST,
+    WhatsApp): nothing more is said. In the widget the greeting was on screen
+    before the patient typed: a short prompt follows, not a second hello.
+    """
 
     def name(self) -> Text:
         """Return the action's name."""
@@ -30,11 +40,14 @@ class ActionGreetBack(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        """Send ``utter_greet_back`` unless this is the session's first message."""
+        """Send ``utter_greet_back``, a prompt, or nothing (see the class)."""
+        from actions import channel_of
         from bot.dialogue import first_message_of_session
 
         if not first_message_of_session(tracker.events):
             dispatcher.utter_message(response="utter_greet_back")
+        elif channel_of(tracker) in GREETS_ON_OPEN:
+            dispatcher.utter_message(response="utter_how_can_i_help")
         return []
 
 

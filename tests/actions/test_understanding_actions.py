@@ -18,8 +18,13 @@ SESSION_START = [
 ]
 
 
-def _user(text):
-    return {"event": "user", "text": text, "parse_data": {"text": text}}
+def _user(text, channel="rest"):
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"text": text},
+        "input_channel": channel,
+    }
 
 
 def test_hi_right_after_the_session_greeting_gets_no_second_greeting(
@@ -30,6 +35,17 @@ def test_hi_right_after_the_session_greeting_gets_no_second_greeting(
     )
     dispatcher, events = run(ActionGreetBack(), tracker)
     assert dispatcher.messages == [] and events == []
+
+
+def test_hi_in_the_widget_after_its_greeting_gets_a_prompt_not_a_hello(
+    tracker_factory, run
+):
+    tracker = tracker_factory(
+        events=SESSION_START + [_user("hi", channel="socketio")],
+        latest_message={"text": "hi"},
+    )
+    dispatcher, _ = run(ActionGreetBack(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_how_can_i_help"]
 
 
 def test_hi_later_in_the_conversation_is_greeted_back(tracker_factory, run):
