@@ -295,7 +295,9 @@ def uncovered_pattern() -> Dict[str, Pattern[str]]:
     }
 
 
-_CLAUSE = re.compile(r"[.?!;\n]+|,\s+|\s+(?:and|also|plus|aur|but)\s+")
+_CLAUSE = re.compile(
+    r"(?:(?<!\d)\.|\.(?!\d)|[?!;\n])+|,\s+|\s+(?:and|also|plus|aur|but)\s+"
+)
 
 
 def clauses(text: str) -> List[Tuple[int, int]]:

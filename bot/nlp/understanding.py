@@ -70,7 +70,8 @@ FEELINGS = "feelings"
 #: Messages shorter than this are not split into a story and a question.
 LONG_MESSAGE_CHARS = 80
 
-_SENTENCE = re.compile(r"[^.?!\n]+[.?!\n]*")
+# A sentence ends at . ? ! or a new line, but not at the point of "2.5 cm".
+_SENTENCE = re.compile(r"(?:[^.?!\n]|(?<=\d)\.(?=\d))+[.?!\n]*")
 _QUESTION_START = re.compile(
     r"^\s*(?:and\s+|also\s+|so\s+|but\s+|please\s+|pls\s+|sir\s+|madam\s+)?"
     r"(?:what|wat|how|hw|why|when|where|which|who|whom|whose|is|are|am|was|"

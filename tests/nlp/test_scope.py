@@ -113,6 +113,14 @@ def test_clauses_split_at_punctuation_and_conjunctions():
     ]
 
 
+def test_a_decimal_point_does_not_end_a_clause():
+    text = "two tumours of 2.5 cm, can he get cryo?"
+    assert [text[a:b] for a, b in clauses(text)] == [
+        "two tumours of 2.5 cm",
+        "can he get cryo",
+    ]
+
+
 def test_the_result_is_serialisable():
     assert check_scope("kidney tumour freezing").as_dict() == {
         "verdict": OUT_OF_DOMAIN,
