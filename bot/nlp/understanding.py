@@ -6,7 +6,8 @@ module turns its ranking into a decision that a patient can rely on:
 1. **Long messages** ("My mother had colon cancer operated last year, now …
    Can the ablation help these?"): the question is usually the last
    sentence, so the ranking of the whole message is averaged with the
-   ranking of its last question.
+   ranking of its last question, each weighted by the model's confidence
+   in it.
 2. **Scope** (:mod:`bot.nlp.scope`): a message that names another organ,
    another use of freezing, an animal or an unrelated service is
    ``out_of_scope`` whatever topic the words resemble; a liver question the
@@ -73,7 +74,9 @@ LONG_MESSAGE_CHARS = 80
 # A sentence ends at . ? ! or a new line, but not at the point of "2.5 cm".
 _SENTENCE = re.compile(r"(?:[^.?!\n]|(?<=\d)\.(?=\d))+[.?!\n]*")
 _QUESTION_START = re.compile(
-    r"^\s*(?:and\s+|also\s+|so\s+|but\s+|please\s+|pls\s+|sir\s+|madam\s+)?"
+    r"^\s*(?:(?:and|also|so|but|please|pls|plz|sir|madam|ok|okay|sorry|actually|"
+    r"i\s+meant|i\s+mean|i\s+want(?:ed)?\s+to\s+(?:know|ask)|"
+    r"i\s+would\s+like\s+to\s+know|tell\s+me|just)\s+)*"
     r"(?:what|wat|how|hw|why|when|where|which|who|whom|whose|is|are|am|was|"
     r"were|do|does|did|can|could|will|would|should|shall|may|might|has|have|"
     r"any|kya|kitna|kitni|kitne|kaise|kab|kaun|kahan|tell|explain)\b",
@@ -234,7 +237,11 @@ def decide(text: str, rank: Rank) -> Decision:
     question = _last_question(text) if len(text) >= LONG_MESSAGE_CHARS else None
     if question and _words(question) >= 2:
         whole, last = rank([text, question])
-        ranking = _blend(whole, last)
+        # Each counts as much as the model is sure of it: a vague last
+        # question ("can this help her?") weighs less than a clear story.
+        sure_whole, sure_last = whole[0][1], last[0][1]
+        weight = sure_last / (sure_whole + sure_last) if sure_last else 0.0
+        ranking = _blend(whole, last, weight)
     else:
         ranking = rank([text])[0]
     scope = check_scope(text)

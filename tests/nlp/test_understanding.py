@@ -122,9 +122,20 @@ def test_a_confident_question_from_a_frightened_person_is_answered():
     assert top(decide("i'm scared, does it hurt?", rank))[0] == "faq/pain"
 
 
+def test_a_vague_last_question_leaves_the_story_to_decide():
+    story = (
+        "my mother had bowel surgery last year and now the scan shows 2 small "
+        "spots in her liver, 1.8 and 2.2 cm. pls can this help her?"
+    )
+    label, confidence = top(decide(story, rank))
+    assert label == "faq/liver_metastases" and confidence > 0.35
+
+
 @pytest.mark.parametrize(
     "text, asks",
     [
+        ("sorry i meant is it painful for her", True),
+        ("i want to know how long it takes", True),
         ("is it safe", True),
         ("kya yeh safe hai", True),
         ("price?", True),
