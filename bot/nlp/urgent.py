@@ -222,11 +222,13 @@ def confusion_pattern() -> Pattern[str]:
     doesn't recognise us", "disoriented", "confundido", "désorienté",
     "意识模糊".
 
-    Not: "I'm confused about the criteria", "sorry for the confusion".
+    Not: "I'm confused about the criteria", "sorry for the confusion",
+    "fix the confusion" (a mix-up in the chat, not a state of mind).
     """
     return _compile(
         r"(?<!i am )(?<!i'm )(?<!im )(?<!i was )(?<!i feel )(?<!i get )"
         r"(?<!we are )(?<!for the )(?<!any )(?<!avoid )"
+        r"(?<!fix the )(?<!fix that )(?<!clear the )(?<!clear up the )"
         r"\bconfus(?:ed|ion|e)\b(?!\s+(?:me|us|about|by|with|between|regarding|on|over|"
         r"as to|which|what|why|how|whether|if)\b)",
         r"\bdisorient\w*|\bdelirious\b|\bdelirium\b|\bencephalopath\w*",
@@ -763,6 +765,15 @@ class _Cues:
 _PREFIX_CHARS = 160
 
 
+#: "mild", "slightly", "a little": a grade given to a sign, just before it.
+_GRADED = re.compile(
+    r"\b(?:mild|mildly|slight|slightly|a\s+little|a\s+bit|minor|grade\s*[12]|"
+    r"occasional(?:ly)?)\s*$"
+)
+#: How far before a sign its grade word is looked for (the words just before).
+_GRADE_CHARS = 20
+
+
 def _decide_mention(
     cues: _Cues,
     family: str,
@@ -830,6 +841,11 @@ def _describing(
         or _SELF_DESCRIBING.search(sign)
     ):
         return URGENT
+    # "mild confusion", "a little drowsy": a grade, as in an answer to the
+    # screening's question on confusion or drowsiness, not a cry for help. A
+    # person described as having it now was decided above.
+    if family == "confusion" and _GRADED.search(prefix[-_GRADE_CHARS:]):
+        return UNCLEAR
     # A bare mention ("vomitting blood", "high fever") is a cry, unless it is a
     # sign the FAQ talks about and the treatment is named, as in a search
     # phrase ("bleeding after cryoablation").
