@@ -17,9 +17,28 @@ import yaml
 from bot.nlp.relation import NEUTRAL_POSS, NEUTRAL_REF, detect_patient
 
 ROOT = Path(__file__).resolve().parent.parent
-OWN = ["faq.yml", "general.yml", "conversation.yml", "understanding.yml"]
+OWN = [
+    "faq.yml",
+    "general.yml",
+    "conversation.yml",
+    "understanding.yml",
+    "screening.yml",
+]
 #: Variables the actions pass with utter_message (not slots).
-ACTION_VARIABLES = {"subject", "title"}
+ACTION_VARIABLES = {"subject", "title"} | {
+    # the screening's (bot/screening): what was read, noted, corrected …
+    "screening_readback",
+    "field_label",
+    "value",
+    "noted",
+    "corrected",
+    "child_pugh",
+    "reasons",
+    "next_steps",
+    "notes",
+    "unchanged",
+    "fields",
+}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -45,7 +64,7 @@ def _render(text: str, relation_message: str | None) -> str:
         "subject": "insurance",
         "title": "cost",
     }
-    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), "…"), text)
 
 
 def test_every_placeholder_is_a_slot_or_an_action_variable():
@@ -76,9 +95,9 @@ def test_enough_answers_speak_about_the_patient():
 @pytest.mark.parametrize(
     "writer, expected",
     [
-        ("my father has hcc", "should assess your father first"),
-        ("I have liver cancer", "should assess you first"),
-        (None, "should assess the patient first"),
+        ("my father has hcc", "should evaluate your father before ablation"),
+        ("I have liver cancer", "should evaluate you before ablation"),
+        (None, "should evaluate the patient before ablation"),
     ],
 )
 def test_the_cirrhosis_answer_speaks_about_whoever_is_the_patient(writer, expected):
@@ -93,3 +112,20 @@ def test_no_answer_addresses_a_relative_as_the_patient(writer):
         assert "{" not in rendered, response
         if writer and "maa" in writer and "{patient_" in text:
             assert "your mother" in rendered, response
+
+
+@pytest.mark.parametrize(
+    "response, writer, expected",
+    [
+        ("utter_ask_bilirubin_mg_dl", "my father has hcc", "your father's total"),
+        ("utter_ask_platelets_per_ul", "meri maa ko cancer hai", "your mother's"),
+        ("utter_ask_inr", "I have liver cancer", "What is your INR?"),
+        ("utter_ask_albumin_g_dl", None, "the patient's albumin"),
+        ("utter_ask_health_consent", "my husband has hcc", "review your husband's"),
+    ],
+)
+def test_the_screening_questions_ask_about_whoever_is_the_patient(
+    response, writer, expected
+):
+    (text,) = [t for r, t in TEXTS if r == response]
+    assert expected in " ".join(_render(text, writer).split())
