@@ -44,9 +44,9 @@ def test_a_screening_on_a_phone(phone_page: Page, servers: ServerSet) -> None:
     ask(page, "no idea")
     _until(page, "Shall we do that")
     ask(page, "Yes, work it out")  # the button's title, typed
-    _until(page, "What is your albumin?")
+    _until(page, "What is your father's albumin?")
     ask(page, "I think it was 31")
-    _until(page, "What is your INR?")
+    _until(page, "What is your father's INR?")
     ask(page, "1.4")
     _until(page, "fluid in the belly")
     ask(page, "no, he is not confused")
