@@ -27,13 +27,39 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import channel_of
+from bot.handoff import dialogue as d
+from bot.handoff.contact import Contact, find_contact
+from bot.handoff.dialogue import (
+    COORDINATOR_SLOT,
+    HANDOFF_SLOT,
+    OFFER_CALLBACK,
+    OFFER_CONTACT,
+    OFFER_SLOT,
+    PENDING_CONTACT_SLOT,
+    pending_offer,
+)
+from bot.handoff.escalation import (
+    cancel_by_patient,
+    escalate,
+    note_patient_message,
+    store_callback_contact,
+)
+from bot.handoff.hours import describe_when, parse_opening_hours
+from bot.handoff.reasons import (
+    CALLBACK_REQUEST,
+    OFFER_REASONS,
+    last_answer,
+    reason,
+    request_reason,
+)
+from bot.handoff.relay import NAME_ENTITY
+from bot.settings import get_settings
+from bot.store.types import utcnow
 
 CANCEL_BUTTON = {"title": "Cancel the request", "payload": "/cancel_handoff"}
 
 
 def _now() -> datetime:
-    from bot.store.types import utcnow
-
     return utcnow()
 
 
@@ -61,9 +87,6 @@ def _attachment_ids(tracker: Tracker) -> List[int]:
 
 def _timing() -> Dict[str, Any]:
     """Whether the team is open now, and the words for the responses."""
-    from bot.handoff.hours import describe_when, parse_opening_hours
-    from bot.settings import get_settings
-
     s = get_settings()
     hours = parse_opening_hours(s.handoff_opening_hours, s.handoff_timezone)
     now = _now()
@@ -105,21 +128,6 @@ def request_handoff(
     Returns:
         Slot events (``handoff`` state, the offer made).
     """
-    from bot.handoff.dialogue import (
-        HANDOFF_SLOT,
-        OFFER_CALLBACK,
-        OFFER_CONTACT,
-        OFFER_SLOT,
-        pending_offer,
-    )
-    from bot.handoff.escalation import escalate
-    from bot.handoff.reasons import (
-        CALLBACK_REQUEST,
-        last_answer,
-        reason,
-        request_reason,
-    )
-
     code = reason_code or request_reason(
         _intent(tracker),
         pending_offer(tracker.events),
@@ -186,8 +194,6 @@ class ActionHandoffRelay(Action):
     ) -> List[EventType]:
         # The message is already in the conversation, which the console shows
         # live; this marks the ticket (queue) and the last-message time.
-        from bot.handoff.escalation import note_patient_message
-
         note_patient_message(channel=channel_of(tracker), sender_id=tracker.sender_id)
         return []
 
@@ -204,9 +210,6 @@ class ActionHandoffAnswer(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff import dialogue as d
-        from bot.handoff.reasons import OFFER_REASONS
-
         offer = d.pending_offer(tracker.events)
         yes = _intent(tracker) == "affirm"
         if offer in OFFER_REASONS:
@@ -229,10 +232,6 @@ class ActionHandoffAnswer(Action):
 def _confirm_contact(
     dispatcher: CollectingDispatcher, tracker: Tracker, yes: bool
 ) -> List[EventType]:
-    from bot.handoff.contact import Contact
-    from bot.handoff.dialogue import HANDOFF_SLOT, PENDING_CONTACT_SLOT
-    from bot.handoff.escalation import store_callback_contact
-
     pending = tracker.get_slot(PENDING_CONTACT_SLOT) or {}
     contact = Contact(phone=pending.get("phone"), email=pending.get("email"))
     clear = [SlotSet(PENDING_CONTACT_SLOT, None)]
@@ -273,9 +272,6 @@ class ActionHandoffContact(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff import dialogue as d
-        from bot.handoff.contact import find_contact
-
         contact = find_contact((tracker.latest_message or {}).get("text") or "")
         if not contact.found:
             dispatcher.utter_message(response="utter_handoff_contact_not_found")
@@ -303,9 +299,6 @@ class ActionCancelHandoff(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.dialogue import COORDINATOR_SLOT, HANDOFF_SLOT
-        from bot.handoff.escalation import cancel_by_patient
-
         closed = cancel_by_patient(
             channel=channel_of(tracker), sender_id=tracker.sender_id
         )
@@ -337,9 +330,6 @@ class ActionHandoffJoined(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.dialogue import COORDINATOR_SLOT, HANDOFF_SLOT
-        from bot.handoff.relay import NAME_ENTITY
-
         name = _entity(tracker, NAME_ENTITY) or "A coordinator"
         dispatcher.utter_message(
             json_message={"type": "coordinator_joined", "name": name}
@@ -360,9 +350,6 @@ class ActionHandoffReleased(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.dialogue import COORDINATOR_SLOT, HANDOFF_SLOT
-        from bot.handoff.relay import NAME_ENTITY
-
         name = _entity(tracker, NAME_ENTITY) or tracker.get_slot(COORDINATOR_SLOT)
         name = name or "The coordinator"
         dispatcher.utter_message(
@@ -384,9 +371,6 @@ class ActionHandoffFinished(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.dialogue import COORDINATOR_SLOT, HANDOFF_SLOT
-        from bot.handoff.relay import NAME_ENTITY
-
         name = _entity(tracker, NAME_ENTITY) or tracker.get_slot(COORDINATOR_SLOT)
         name = name or "The coordinator"
         dispatcher.utter_message(
@@ -408,8 +392,6 @@ class ActionHandoffUnclaimed(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.dialogue import HANDOFF_SLOT, OFFER_CALLBACK, OFFER_SLOT
-
         if tracker.get_slot(HANDOFF_SLOT) == "active":
             return []  # claimed in the meantime
         dispatcher.utter_message(response="utter_handoff_unclaimed")

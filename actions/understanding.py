@@ -12,6 +12,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import channel_of
+from bot.dialogue import first_message_of_session
+from bot.faq import followup_replies, uncovered_subject_text
+from bot.nlp.relation import detect_patient
+from bot.nlp.understanding import second_topics
+
 
 def _latest(tracker: Tracker) -> Dict[str, Any]:
     return tracker.latest_message or {}
@@ -41,9 +47,6 @@ class ActionGreetBack(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         """Send ``utter_greet_back``, a prompt, or nothing (see the class)."""
-        from actions import channel_of
-        from bot.dialogue import first_message_of_session
-
         if not first_message_of_session(tracker.events):
             dispatcher.utter_message(response="utter_greet_back")
         elif channel_of(tracker) in GREETS_ON_OPEN:
@@ -87,8 +90,6 @@ class ActionNotCovered(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         """Send ``utter_not_covered`` naming the subject found in the message."""
-        from bot.faq import uncovered_subject_text
-
         scope = _latest(tracker).get("scope") or {}
         subject = uncovered_subject_text(scope.get("uncovered") or [])
         dispatcher.utter_message(response="utter_not_covered", subject=subject)
@@ -109,9 +110,6 @@ class ActionFaqFollowup(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         """Send one reply per ``faq_followup`` entity of the latest message."""
-        from bot.faq import followup_replies
-        from bot.nlp.understanding import second_topics
-
         values = second_topics(_latest(tracker).get("entities") or [])
         for response, variables in followup_replies(values):
             dispatcher.utter_message(response=response, **variables)
@@ -136,8 +134,6 @@ class ActionRememberPatient(Action):
         Nothing is returned when the message says nothing new, so the tracker
         records a change only.
         """
-        from bot.nlp.relation import detect_patient
-
         latest = _latest(tracker)
         text = latest.get("text") or ""
         intent = (latest.get("intent") or {}).get("name")

@@ -27,6 +27,7 @@ import argparse
 import logging
 from typing import Optional
 
+from rasa_sdk.endpoint import create_app as create_sdk_app
 from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
@@ -39,6 +40,7 @@ from bot.channels.hardening import (
     bearer_token,
     tokens_match,
 )
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +61,6 @@ def create_app(token: str, actions_package: str = "actions") -> Sanic:
     """
     if not token:
         raise ValueError("the action server needs a token")
-    from rasa_sdk.endpoint import create_app as create_sdk_app
-
     app = create_sdk_app(actions_package, cors_origins=None)
     app.config.REQUEST_MAX_SIZE = MAX_ACTION_BODY_BYTES
 
@@ -94,8 +94,6 @@ def create_app(token: str, actions_package: str = "actions") -> Sanic:
 
 def main(argv: Optional[list] = None) -> None:
     """Run the action server until interrupted."""
-    from bot.settings import get_settings
-
     logsafety.prepare_process()
     settings = get_settings()
     parser = argparse.ArgumentParser(description="the product's action server")

@@ -22,6 +22,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from bot.faq import TOPIC_TITLES
+
 #: Default cap; the channels pass ``get_settings().max_message_chars``.
 DEFAULT_MAX_CHARS = 1000
 
@@ -107,8 +109,6 @@ def is_known_faq_payload(text: str) -> bool:
     >>> is_known_faq_payload("/faq/risks"), is_known_faq_payload("/faq/unknown")
     (True, False)
     """
-    from bot.faq import TOPIC_TITLES
-
     return bool(_FAQ_PAYLOAD.match(text)) and text[len("/faq/") :] in TOPIC_TITLES
 
 

@@ -36,6 +36,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import logsafety
+from bot.console.security import security_headers as console_headers
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +122,6 @@ def clean_metadata(raw: Any) -> Dict[str, str]:
 
 def security_headers(path: str) -> Dict[str, str]:
     """The console's security headers, for an API response on ``path``."""
-    from bot.console.security import security_headers as console_headers
-
     headers = console_headers("http://localhost", path)
     headers["Content-Security-Policy"] = API_CSP
     if "socket.io" in path:
@@ -178,8 +178,6 @@ def harden_rasa_app(app: Sanic, public_prefixes: Tuple[str, ...] = ()) -> None:
     public.update(p for p in public_prefixes if p and p != "/")
     if getattr(app.ctx, _HARDENED, False):
         return
-    from bot.settings import get_settings
-
     logsafety.private_umask()
     logsafety.install()
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES

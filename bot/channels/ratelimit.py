@@ -32,6 +32,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol, Tuple
 
+from redis.asyncio import Redis
+
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -167,8 +169,6 @@ class RedisBuckets:
 
     def _take_script(self) -> Any:
         if self._client is None:
-            from redis.asyncio import Redis
-
             self._client = Redis.from_url(self._url, socket_timeout=2)
         if self._script is None:
             self._script = self._client.register_script(_TAKE_SCRIPT)

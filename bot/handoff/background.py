@@ -29,7 +29,9 @@ from bot.handoff.alerts import alert_body, send_alert
 from bot.handoff.hours import parse_opening_hours
 from bot.handoff.relay import HttpClient, RasaRelay, RelayError
 from bot.settings import Settings
+from bot.store.db import session_scope
 from bot.store.models import Conversation, Ticket
+from bot.store.staff_sessions import purge_failures, purge_sessions
 from bot.store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -49,8 +51,6 @@ def alert_backoff(attempts: int) -> timedelta:
 
 
 async def _db(work: Any) -> Any:
-    from bot.store.db import session_scope
-
     def run() -> Any:
         with session_scope() as session:
             return work(session)
@@ -264,8 +264,6 @@ class HandoffWorker:
 
     async def housekeeping(self, now: datetime) -> None:
         """Forget lapsed sessions and old sign-in failures."""
-        from bot.store.staff_sessions import purge_failures, purge_sessions
-
         idle = timedelta(minutes=self.settings.console_idle_minutes)
         window = timedelta(minutes=self.settings.console_signin_window_minutes)
 

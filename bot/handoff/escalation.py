@@ -35,10 +35,12 @@ from bot.handoff.reasons import (
     reason,
 )
 from bot.store.conversations import (
+    get_conversation,
     record_inbound,
     save_contact_with_consent,
     set_handoff_state,
 )
+from bot.store.db import session_scope
 from bot.store.edge import write_for_conversation
 from bot.store.tickets import get_open_ticket, open_ticket, resolve_ticket
 from bot.store.types import utcnow
@@ -384,9 +386,6 @@ def handoff_state_of(*, channel: str, sender_id: str) -> Optional[str]:
     that a patient coming back the next day to an open request is still
     relayed to the coordinator who has it. Never raises (None on a failure).
     """
-    from bot.store.conversations import get_conversation
-    from bot.store.db import session_scope
-
     try:
         with session_scope() as session:
             conversation = get_conversation(

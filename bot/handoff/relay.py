@@ -21,12 +21,15 @@ transport can bring its own.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Protocol
 from urllib.parse import quote, urlencode
+
+import aiohttp
 
 logger = logging.getLogger(__name__)
 
@@ -90,10 +93,6 @@ class AiohttpClient:
         timeout: float = 10.0,
     ) -> HttpResult:
         """Send one request with a total timeout."""
-        import asyncio
-
-        import aiohttp
-
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         try:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.audit import record_audit
 from bot.store.errors import ConsentRequired
-from bot.store.models import ConsentRecord, Conversation
+from bot.store.models import HANDOFF_STATES, ConsentRecord, Conversation
 from bot.store.types import utcnow
 
 CONTACT_FIELDS = frozenset({"name", "phone", "email", "preferred_time", "country"})
@@ -263,8 +263,6 @@ def set_handoff_state(
     at: datetime | None = None,
 ) -> Conversation:
     """Record who has the conversation: None (the bot), ``waiting`` or ``active``."""
-    from bot.store.models import HANDOFF_STATES
-
     if state is not None and state not in HANDOFF_STATES:
         raise ValueError(f"handoff state must be None or one of {HANDOFF_STATES}")
     if conversation.handoff_state != state:

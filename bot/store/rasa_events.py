@@ -9,8 +9,24 @@ declared here without importing Rasa, which the console and CLI do not need.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, inspect
+import json
+
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from bot.store import crypto
 
 EVENTS_TABLE_NAME = "events"
 
@@ -36,8 +52,6 @@ def events_table_exists(connection: Connection) -> bool:
 
 def _connection_of(bind: object) -> Connection:
     """A Connection from a Session or a Connection."""
-    from sqlalchemy.orm import Session
-
     return bind.connection() if isinstance(bind, Session) else bind  # type: ignore[return-value]
 
 
@@ -47,10 +61,6 @@ def decode_event_data(stored: str) -> dict:
     Mirrors ``bot.store.tracker_store.unseal`` without importing Rasa (the
     console reads conversations but does not load Rasa).
     """
-    import json
-
-    from bot.store import crypto
-
     text = stored if stored.lstrip().startswith("{") else crypto.decrypt_text(stored)
     return json.loads(text)
 
@@ -74,8 +84,6 @@ def read_events(
         ``(row id, sender id, event dict)`` tuples; empty when Rasa has not
         created its table yet.
     """
-    from sqlalchemy import select
-
     if not sender_ids or not events_table_exists(_connection_of(connection)):
         return []
     rows = connection.execute(
@@ -89,8 +97,6 @@ def read_events(
 
 def newest_event_id(connection: Connection) -> int:
     """The largest event row id (0 when there is none or no table yet)."""
-    from sqlalchemy import func, select
-
     if not events_table_exists(_connection_of(connection)):
         return 0
     return int(connection.execute(select(func.max(events.c.id))).scalar() or 0)
@@ -100,8 +106,6 @@ def senders_with_events_after(
     connection: Connection, after_id: int, limit: int = 5000
 ) -> "list[tuple[int, str]]":
     """``(row id, sender id)`` of events newer than ``after_id`` (no decryption)."""
-    from sqlalchemy import select
-
     if not events_table_exists(_connection_of(connection)):
         return []
     return [

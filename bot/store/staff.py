@@ -20,11 +20,11 @@ import hmac
 import secrets
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.store.audit import record_audit
-from bot.store.models import STAFF_ROLES, Staff
+from bot.store.models import STAFF_ROLES, Staff, StaffSession
 from bot.store.types import utcnow
 
 SCRYPT_N = 2**17
@@ -227,10 +227,6 @@ def set_active(
         by: the administrator who did it (None: the command line).
 
     """
-    from sqlalchemy import delete
-
-    from bot.store.models import StaffSession
-
     staff.active = active
     if not active:
         session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
