@@ -65,11 +65,67 @@ class Settings:
     retention_days: int = 365
     #: Longest patient message kept; longer ones are cut with a notice.
     max_message_chars: int = 1000
+    #: Key of the keyed ids (HMAC) that stand for phone numbers in sender ids.
+    channel_id_secret: str = ""
+    # -- WhatsApp Cloud API (Meta); the channel is off unless all four are set
+    whatsapp_app_secret: str = ""
+    whatsapp_verify_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_access_token: str = ""
+    whatsapp_graph_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v21.0"
+    #: Development only: talk to the local Graph API stand-in of the console
+    #: (``/dev/graph``) with generated secrets, for the simulated phone.
+    whatsapp_sandbox: bool = False
+    #: The approved template sent when the 24-hour window has closed.
+    whatsapp_template_name: str = ""
+    whatsapp_template_language: str = "en"
+    #: Which value fills each ``{{n}}`` of the template body, in order.
+    whatsapp_template_params: Tuple[str, ...] = ()
+    #: Largest image or document accepted from a patient.
+    media_max_bytes: int = 10 * 1024 * 1024
+    # -- Twilio WhatsApp; off unless the account, token and sender are set
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    #: The WhatsApp sender, ``whatsapp:+14155238886``.
+    twilio_whatsapp_from: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
+    #: A Content API template (``HX…``) for replies after the 24-hour window.
+    twilio_template_content_sid: str = ""
+    twilio_sandbox: bool = False
+    # -- the outbox sender of both WhatsApp channels
+    outbox_retry_base_seconds: float = 2.0
+    outbox_max_attempts: int = 6
+    #: After a send whose outcome is unknown (timeout, crash mid-send), how
+    #: long to wait for the provider's status callback before sending again.
+    outbox_ack_grace_seconds: float = 60.0
+    provider_timeout_seconds: float = 10.0
 
     @property
     def is_development(self) -> bool:
         """True on a developer's laptop and in tests, where placeholders are fine."""
         return self.app_env in DEVELOPMENT_ENVS
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """The Meta channel is on: fully configured, or the development sandbox."""
+        configured = all(
+            (
+                self.whatsapp_app_secret,
+                self.whatsapp_verify_token,
+                self.whatsapp_phone_number_id,
+                self.whatsapp_access_token,
+            )
+        )
+        return configured or (self.whatsapp_sandbox and self.is_development)
+
+    @property
+    def twilio_enabled(self) -> bool:
+        """The Twilio channel is on: fully configured, or the development sandbox."""
+        configured = all(
+            (self.twilio_account_sid, self.twilio_auth_token, self.twilio_whatsapp_from)
+        )
+        return configured or (self.twilio_sandbox and self.is_development)
 
     @property
     def database_url_or_default(self) -> str:
@@ -94,17 +150,31 @@ class Settings:
             "DATA_ENCRYPTION_KEYS": ",".join(self.encryption_keys),
             "DATABASE_URL": self.database_url,
         }
+        if self.whatsapp_enabled or self.twilio_enabled:
+            required["CHANNEL_ID_SECRET"] = self.channel_id_secret
+        if self.whatsapp_enabled:
+            required["WHATSAPP_APP_SECRET"] = self.whatsapp_app_secret
+            required["WHATSAPP_VERIFY_TOKEN"] = self.whatsapp_verify_token
+        if self.twilio_enabled:
+            # Twilio's auth tokens are 32 hex characters.
+            required["TWILIO_AUTH_TOKEN"] = self.twilio_auth_token
         bad = [
             name
             for name, value in required.items()
             if value.strip().lower() in PLACEHOLDERS or len(value.strip()) < 16
         ]
+        if self.whatsapp_sandbox or self.twilio_sandbox:
+            bad.append("WHATSAPP_SANDBOX/TWILIO_SANDBOX (development only)")
         if bad:
             raise SettingsError(
                 f"APP_ENV={self.app_env}: missing or placeholder secrets: "
                 + ", ".join(sorted(bad))
             )
         return self
+
+
+def _flag(value: Optional[str]) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
@@ -134,6 +204,30 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         public_base_url=env.get("PUBLIC_BASE_URL", "http://localhost:5005"),
         retention_days=int(env.get("RETENTION_DAYS", "365")),
         max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "1000")),
+        channel_id_secret=env.get("CHANNEL_ID_SECRET", ""),
+        whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET", ""),
+        whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN", ""),
+        whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+        whatsapp_access_token=env.get("WHATSAPP_ACCESS_TOKEN", ""),
+        whatsapp_graph_url=env.get(
+            "WHATSAPP_GRAPH_URL", "https://graph.facebook.com"
+        ).rstrip("/"),
+        whatsapp_api_version=env.get("WHATSAPP_API_VERSION", "v21.0"),
+        whatsapp_sandbox=_flag(env.get("WHATSAPP_SANDBOX")),
+        whatsapp_template_name=env.get("WHATSAPP_TEMPLATE_NAME", ""),
+        whatsapp_template_language=env.get("WHATSAPP_TEMPLATE_LANGUAGE", "en"),
+        whatsapp_template_params=_split(env.get("WHATSAPP_TEMPLATE_PARAMS", "")),
+        media_max_bytes=int(env.get("MEDIA_MAX_BYTES", str(10 * 1024 * 1024))),
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+        twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM", ""),
+        twilio_api_url=env.get("TWILIO_API_URL", "https://api.twilio.com").rstrip("/"),
+        twilio_template_content_sid=env.get("TWILIO_TEMPLATE_CONTENT_SID", ""),
+        twilio_sandbox=_flag(env.get("TWILIO_SANDBOX")),
+        outbox_retry_base_seconds=float(env.get("OUTBOX_RETRY_BASE_SECONDS", "2")),
+        outbox_max_attempts=int(env.get("OUTBOX_MAX_ATTEMPTS", "6")),
+        outbox_ack_grace_seconds=float(env.get("OUTBOX_ACK_GRACE_SECONDS", "60")),
+        provider_timeout_seconds=float(env.get("PROVIDER_TIMEOUT_SECONDS", "10")),
     )
 
 

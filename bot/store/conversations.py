@@ -23,6 +23,11 @@ from bot.store.models import ConsentRecord, Conversation
 from bot.store.types import utcnow
 
 CONTACT_FIELDS = frozenset({"name", "phone", "email", "preferred_time", "country"})
+#: Addresses a channel needs to reply at all (the WhatsApp number a patient
+#: wrote from). Kept with the contact details, encrypted, but not chosen by the
+#: patient: stored without consent, kept when the patient's own contact
+#: details change, deleted with the conversation.
+CHANNEL_ADDRESS_FIELDS = frozenset({"whatsapp"})
 
 
 def get_conversation(
@@ -181,6 +186,38 @@ def set_contact_details(
     if unknown:
         raise ValueError(f"unknown contact fields: {', '.join(sorted(unknown))}")
     cleaned = {key: str(value).strip() for key, value in details.items() if value}
+    current = conversation.contact_details or {}
+    cleaned.update({k: v for k, v in current.items() if k in CHANNEL_ADDRESS_FIELDS})
     conversation.contact_details = cleaned or None
     session.flush()
     return conversation
+
+
+def set_channel_address(
+    *, session: Session, conversation: Conversation, field: str, address: str
+) -> Conversation:
+    """Keep the address the channel replies to (encrypted with the contact details).
+
+    Args:
+        session: the caller's session.
+        conversation: the patient's conversation.
+        field: one of :data:`CHANNEL_ADDRESS_FIELDS` (``whatsapp``).
+        address: e.g. the WhatsApp number the patient wrote from.
+
+    Raises:
+        ValueError: for an unknown field or an empty address.
+    """
+    if field not in CHANNEL_ADDRESS_FIELDS or not address:
+        raise ValueError("unknown channel address field or empty address")
+    current = dict(conversation.contact_details or {})
+    if current.get(field) != address:
+        current[field] = address
+        conversation.contact_details = current
+        session.flush()
+    return conversation
+
+
+def channel_address(conversation: Conversation, field: str) -> str | None:
+    """The address the channel replies to, or None."""
+    value = (conversation.contact_details or {}).get(field)
+    return str(value) if value else None

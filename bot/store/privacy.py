@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.settings import get_settings
 from bot.store.audit import record_audit
 from bot.store.models import (
+    ChannelMedia,
     ConsentRecord,
     Conversation,
     OutboxMessage,
@@ -96,6 +97,16 @@ def _delete_conversation_rows(session: Session, conversation_id: int) -> Dict[st
             "outbox",
             delete(OutboxMessage).where(
                 OutboxMessage.conversation_id == conversation_id
+            ),
+        ),
+        (
+            "channel_media",
+            delete(ChannelMedia).where(ChannelMedia.conversation_id == conversation_id),
+        ),
+        (
+            "processed_inbound",
+            delete(ProcessedInbound).where(
+                ProcessedInbound.conversation_id == conversation_id
             ),
         ),
         (
