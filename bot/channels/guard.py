@@ -37,6 +37,7 @@ BUTTON_INTENTS = frozenset(
         "restart",
         "session_start",
         "empty_message",
+        "request_record_review",
     }
 )
 

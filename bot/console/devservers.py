@@ -76,12 +76,15 @@ class ServerSet:
         var_dir: data directory (SQLite, logs, keys); a temporary one in tests.
         extra_origins: more origins the widget may connect from.
         rasa_args: extra arguments for ``rasa run``.
+        extra_env: more environment for the three processes (e.g. the
+            WhatsApp channels' settings pointing at a local stand-in).
     """
 
     model: Path
     var_dir: Path
     extra_origins: Tuple[str, ...] = ()
     rasa_args: Tuple[str, ...] = ()
+    extra_env: Dict[str, str] = field(default_factory=dict)
     root: Path = PROJECT_ROOT
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
@@ -137,6 +140,7 @@ class ServerSet:
                 "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode("ascii"),
             }
         )
+        env.update(self.extra_env)
         env.update(yaml_environment(from_env(env)))
         self._env = env
         return env
@@ -203,10 +207,30 @@ class ServerSet:
             [self._bin("rasa"), "run", "actions", "--port", str(self.actions_port)],
         )
 
-    def start_rasa(self, wait: bool = True, timeout: float = 180) -> None:
-        """Start the Rasa server on its port; by default wait until it answers."""
+    def start_rasa(
+        self,
+        wait: bool = True,
+        timeout: float = 180,
+        *,
+        name: str = "rasa",
+        port: Optional[int] = None,
+    ) -> str:
+        """Start a Rasa server; by default wait until it answers.
+
+        Args:
+            wait: wait until it answers.
+            timeout: how long to wait.
+            name: the process's name (its log file); another name starts a
+                second Rasa server on the same data (several replicas).
+            port: its port (``rasa_port`` for the first one, else a free one).
+
+        Returns:
+            The server's URL.
+        """
+        port = port or (self.rasa_port if name == "rasa" else free_port())
+        url = f"http://{HOST}:{port}"
         self._spawn(
-            "rasa",
+            name,
             [
                 self._bin("rasa"),
                 "run",
@@ -219,7 +243,7 @@ class ServerSet:
                 "--interface",
                 HOST,
                 "--port",
-                str(self.rasa_port),
+                str(port),
                 "--cors",
                 self.console_url,
                 "--enable-api",
@@ -229,7 +253,12 @@ class ServerSet:
             ],
         )
         if wait:
-            self._wait("rasa", f"{self.rasa_url}/", timeout)
+            self._wait(name, f"{url}/", timeout)
+        return url
+
+    def kill(self, name: str) -> None:
+        """Kill one process abruptly (SIGKILL), as a crash would."""
+        self._signal(name, signal.SIGKILL)
 
     def start_console(self) -> None:
         """Start the console (not waiting)."""
