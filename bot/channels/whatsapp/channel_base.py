@@ -191,6 +191,10 @@ class WhatsAppInputBase(InputChannel):
     def _id_secret(self) -> bytes:
         raise NotImplementedError
 
+    def _has_template(self) -> bool:
+        config = getattr(self, "config", None)
+        return getattr(config, "template", None) is not None
+
     def _media_max_bytes(self) -> int:
         raise NotImplementedError
 
@@ -240,6 +244,12 @@ class WhatsAppInputBase(InputChannel):
                 logger.info("%s channel is off: its settings are not set", self.CHANNEL)
                 return
             self.queue = self.queue or self._make_queue()
+            if not self._has_template():
+                logger.warning(
+                    "%s: no approved template configured: coordinator replies "
+                    "after the 24-hour window cannot be delivered",
+                    self.CHANNEL,
+                )
             sender = get_sender()
             self._register_provider(sender)
             sender.start()

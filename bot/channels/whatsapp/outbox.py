@@ -60,6 +60,11 @@ WINDOW_NOTE = (
     "yet: the approved template ({template}) was sent asking the patient to "
     "reply, and the message goes out as soon as they do."
 )
+REFUSED_NOTE = (
+    "WhatsApp's 24-hour window had closed and no approved template is "
+    "configured, so this message could not be sent. Please contact the "
+    "patient another way."
+)
 FAILED_NOTE = (
     "A WhatsApp message to the patient could not be delivered ({error}). "
     "Please contact the patient another way if needed."
@@ -329,8 +334,11 @@ class OutboxSender:
             self.wake()
             return
         logger.warning(
-            "WhatsApp message refused: the 24-hour window is closed and it is "
-            "not from staff: outbox=%d channel=%s sender=%s",
+            "WhatsApp message refused: the 24-hour window is closed (%s): "
+            "outbox=%d channel=%s sender=%s",
+            "from staff, but no template is configured"
+            if job.origin in ("coordinator", "notice")
+            else "not from staff",
             job.outbox_id,
             job.channel,
             job.sender_id,
@@ -342,6 +350,13 @@ class OutboxSender:
             messaging.outbound_final(
                 session=session, outbox_id=job.outbox_id, status="refused", error=reason
             )
+            if job.origin in ("coordinator", "notice") and reason != "window-reopened":
+                conversation = session.get(Conversation, job.conversation_id)
+                ticket = get_open_ticket(session=session, conversation=conversation)
+                if ticket is not None:
+                    add_note(
+                        session=session, ticket=ticket, author=None, body=REFUSED_NOTE
+                    )
 
     def _hold_and_announce(self, job: Job, provider: Provider) -> None:
         with session_scope() as session:

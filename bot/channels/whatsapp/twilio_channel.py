@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
@@ -43,13 +44,25 @@ from bot.channels.whatsapp.messages import MediaRef
 from bot.channels.whatsapp.outbox import OutboxSender
 from bot.channels.whatsapp.provider import Downloaded
 from bot.channels.whatsapp.signatures import TWILIO_HEADER, twilio_signature_valid
-from bot.channels.whatsapp.twilio_client import TwilioClient, TwilioProvider
+from bot.channels.whatsapp.twilio_client import (
+    STATUS_PATH,
+    TwilioClient,
+    TwilioProvider,
+)
 from bot.store.edge import describe_error
 
 logger = logging.getLogger(__name__)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 WEBHOOK_PATH = "/webhooks/twilio/webhook"
+
+
+class _MultiDict(dict):
+    """A dict of lists that ``RequestValidator`` reads every value of."""
+
+    def getlist(self, name: str) -> List[str]:
+        """All values of one parameter (Twilio signs each of them)."""
+        return list(self.get(name, []))
 
 
 class TwilioWhatsAppInput(WhatsAppInputBase):
@@ -118,14 +131,27 @@ class TwilioWhatsAppInput(WhatsAppInputBase):
         if self._client is not None:
             await self._client.close()
 
-    def _signed(self, request: Request, path: str) -> bool:
+    @staticmethod
+    def _form(request: Request) -> Dict[str, List[str]]:
+        """The form as Twilio signed it: blank values kept (Sanic drops them).
+
+        A media message has ``Body=`` empty; without it the signature of a
+        genuine webhook would not match.
+        """
+        try:
+            text = (request.body or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            return {}
+        return parse_qs(text, keep_blank_values=True, max_num_fields=200)
+
+    def _signed(self, request: Request, form: Dict[str, List[str]], path: str) -> bool:
         config = self.config
         assert config is not None
         url = config.public_base_url + path
         if request.query_string:
             url += "?" + request.query_string
         return twilio_signature_valid(
-            config.auth_token, url, request.form, request.headers.get(TWILIO_HEADER)
+            config.auth_token, url, _MultiDict(form), request.headers.get(TWILIO_HEADER)
         )
 
     def blueprint(
@@ -145,10 +171,11 @@ class TwilioWhatsAppInput(WhatsAppInputBase):
                 return response.text("not found", status=404)
             if len(request.body or b"") > MAX_WEBHOOK_BYTES:
                 return response.text("too large", status=413)
-            if not self._signed(request, WEBHOOK_PATH):
+            form = self._form(request)
+            if not self._signed(request, form, WEBHOOK_PATH):
                 logger.warning("Twilio webhook with a missing or wrong signature")
                 return response.text("forbidden", status=403)
-            message = twilio_payloads.parse_message(request.form)
+            message = twilio_payloads.parse_message(form)
             if message is None:
                 return response.text(EMPTY_TWIML, content_type="text/xml")
             try:
@@ -165,14 +192,15 @@ class TwilioWhatsAppInput(WhatsAppInputBase):
         async def status(request: Request) -> HTTPResponse:
             if self.config is None:
                 return response.text("not found", status=404)
-            if not self._signed(request, "/webhooks/twilio/status"):
+            form = self._form(request)
+            if not self._signed(request, form, STATUS_PATH):
                 logger.warning(
                     "Twilio status callback with a missing or wrong signature"
                 )
                 return response.text("forbidden", status=403)
             outbox = request.args.get("outbox", "")
             update = twilio_payloads.parse_status(
-                request.form, int(outbox) if outbox.isdigit() else None
+                form, int(outbox) if outbox.isdigit() else None
             )
             if update is not None:
                 await asyncio.to_thread(record_statuses, self.CHANNEL, [update])

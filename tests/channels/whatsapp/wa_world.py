@@ -98,7 +98,8 @@ class World:
     access_token: str
     id_secret: bytes
     twilio_token: str
-    extra_rasa: Dict[str, str] = field(default_factory=dict)
+    #: Every phone number a test used (the privacy test greps the logs for them).
+    numbers: List[str] = field(default_factory=list)
 
     @property
     def meta_webhook(self) -> str:
@@ -175,6 +176,28 @@ class World:
         )
         return pending[0]["n"] == 0
 
+    def close_window(self, channel: str, sender_id: str, hours: float = 25) -> None:
+        """Let time pass: the patient last wrote ``hours`` ago (window closed)."""
+        from datetime import datetime, timedelta, timezone
+
+        past = datetime.now(timezone.utc) - timedelta(hours=hours)
+        value = past.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        conversation = self.conversation_id(channel, sender_id)
+        self.execute(
+            "UPDATE processed_inbound SET processed_at = ? WHERE conversation_id = ?",
+            (value, conversation),
+        )
+        columns = {
+            row["name"] for row in self.query("PRAGMA table_info(conversations)")
+        }
+        if (
+            "last_inbound_at" in columns
+        ):  # issue 10's record of the patient's last message
+            self.execute(
+                "UPDATE conversations SET last_inbound_at = ? WHERE id = ?",
+                (value, conversation),
+            )
+
     def log_text(self) -> str:
         """Every log file the processes wrote."""
         return "\n".join(
@@ -202,6 +225,7 @@ class MetaPhone:
         self.world = world
         self.number = number or new_number()
         self.last_id: Optional[str] = None
+        world.numbers.append(self.number)
 
     @property
     def sender_id(self) -> str:
@@ -293,6 +317,7 @@ class TwilioPhone:
         self.world = world
         self.number = number or new_number("234")
         self.last_id: Optional[str] = None
+        world.numbers.append(self.number)
 
     @property
     def address(self) -> str:
