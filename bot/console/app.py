@@ -40,6 +40,11 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
     app[routes.ASSETS_KEY] = AssetStore()
     routes.add_public_routes(app)
     routes.add_staff_routes(app)
+    if s.is_development:
+        # The simulated WhatsApp phone and the provider stand-ins (sandbox only).
+        from bot.console.devphone import add_dev_routes
+
+        add_dev_routes(app, s)
     return app
 
 

@@ -98,7 +98,16 @@ MAX_ATTEMPTS = 2
 # Intents the form never handles: the rules answer them (emergency first),
 # then resume the form or end it.
 DETOUR_INTENTS = frozenset(
-    {"urgent_symptoms", "request_human", "stop", "delete_data", "withdraw_consent"}
+    {
+        "urgent_symptoms",
+        "request_human",
+        "stop",
+        "delete_data",
+        "withdraw_consent",
+        # A file sent on WhatsApp, or a review of the records asked for.
+        "share_media",
+        "request_record_review",
+    }
 )
 # Questions and small talk: left to the rules too, unless the message is in
 # fact an answer ("mm" read as a question about tumour size, "thanks, it's

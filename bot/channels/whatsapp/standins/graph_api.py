@@ -400,12 +400,26 @@ class GraphApiStandin:
         if self._http is not None:
             await self._http.close()
 
+    def routes(self, prefix: str = "") -> List[web.RouteDef]:
+        """The API's routes under ``prefix`` (e.g. ``/dev/graph`` in the console).
+
+        Routes rather than a sub-application: this aiohttp's sub-app lookup
+        rebuilds the request URL, which fails with a port in the Host header.
+        """
+        return [
+            web.post(prefix + "/{version}/{phone_id}/messages", self._messages),
+            web.get(prefix + "/media-download/{token}", self._media_download),
+            web.get(prefix + "/{version}/{media_id}", self._media_info),
+        ]
+
+    async def close(self, _app: Optional[web.Application] = None) -> None:
+        """Close the client that posts status webhooks."""
+        await self._cleanup(_app)  # type: ignore[arg-type]
+
     def app(self) -> web.Application:
-        """The aiohttp application (serve it, or mount it as a sub-app)."""
+        """The aiohttp application, serving the API at its root."""
         app = web.Application(client_max_size=1024 * 1024)
-        app.router.add_post("/{version}/{phone_id}/messages", self._messages)
-        app.router.add_get("/media-download/{token}", self._media_download)
-        app.router.add_get("/{version}/{media_id}", self._media_info)
+        app.router.add_routes(self.routes())
         app.on_cleanup.append(self._cleanup)
         return app
 

@@ -271,13 +271,24 @@ class TwilioApiStandin:
         if self._http is not None:
             await self._http.close()
 
+    def routes(self, prefix: str = "") -> List[web.RouteDef]:
+        """The API's routes under ``prefix`` (e.g. ``/dev/twilio`` in the console)."""
+        return [
+            web.post(prefix + "/2010-04-01/Accounts/{sid}/Messages.json", self._create),
+            web.get(
+                prefix
+                + "/2010-04-01/Accounts/{sid}/Messages/{message_sid}/Media/{media_sid}",
+                self._media,
+            ),
+        ]
+
+    async def close(self, _app: Optional[web.Application] = None) -> None:
+        """Close the client that posts status callbacks."""
+        await self._cleanup(_app)  # type: ignore[arg-type]
+
     def app(self) -> web.Application:
-        """The aiohttp application."""
+        """The aiohttp application, serving the API at its root."""
         app = web.Application(client_max_size=1024 * 1024)
-        app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
-        app.router.add_get(
-            "/2010-04-01/Accounts/{sid}/Messages/{message_sid}/Media/{media_sid}",
-            self._media,
-        )
+        app.router.add_routes(self.routes())
         app.on_cleanup.append(self._cleanup)
         return app
