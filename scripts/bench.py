@@ -12,6 +12,8 @@ Measured here, on this machine, never in tests:
 3. **Lab extraction and rules**: ``extract_labs`` and ``assess`` per message.
 4. **Widget** (when ``scripts/bench_widget.py`` exists): send-to-reply time in a
    real browser and the gzipped size of the widget's files.
+5. **WhatsApp** (``scripts/bench_whatsapp.py``): webhook acknowledgement and
+   inbound-to-outbound time under 20 concurrent senders.
 
 Usage: ``python -m scripts.bench [--skip-widget]``
 """
@@ -252,6 +254,7 @@ def main(argv: Sequence[str] = ()) -> int:
     widget = ROOT / "scripts" / "bench_widget.py"
     if widget.exists() and not args.skip_widget:
         subprocess.run([sys.executable, "-m", "scripts.bench_widget"], cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "scripts.bench_whatsapp"], cwd=ROOT)
     return 0
 
 

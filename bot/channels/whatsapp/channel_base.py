@@ -33,7 +33,7 @@ from bot.channels.whatsapp.messages import (
     Inbound,
     MediaRef,
 )
-from bot.channels.whatsapp.outbox import OutboxSender, get_sender, queue_message
+from bot.channels.whatsapp.outbox import OutboxSender, get_sender, queue_messages
 from bot.channels.whatsapp.provider import (
     Downloaded,
     MediaTooLarge,
@@ -59,12 +59,27 @@ Renderer = Callable[[Dict[str, Any]], List[Dict[str, Any]]]
 
 
 class QueueingOutput(OutputChannel):
-    """Renders bot messages for one provider and queues them in the outbox."""
+    """Renders bot messages for one provider and queues them in the outbox.
 
-    def __init__(self, channel: str, renderer: Renderer, sender: OutboxSender) -> None:
+    ``buffered`` (a patient's turn): the turn's messages are queued together,
+    in one transaction, when the turn is over (:meth:`flush`), which keeps the
+    database's write lock free for the webhooks of other patients. Otherwise
+    (Rasa's HTTP API: a coordinator's reply) each message is queued at once.
+    """
+
+    def __init__(
+        self,
+        channel: str,
+        renderer: Renderer,
+        sender: OutboxSender,
+        *,
+        buffered: bool = False,
+    ) -> None:
         self.channel = channel
         self.renderer = renderer
         self.sender = sender
+        self.buffered = buffered
+        self._buffer: Dict[str, List[Dict[str, Any]]] = {}
 
     def name(self) -> Text:  # type: ignore[override]
         """The channel's name (Rasa's ``output_channel=latest`` matches on it)."""
@@ -76,13 +91,24 @@ class QueueingOutput(OutputChannel):
         if not parts:
             return
         origin = render.origin_of(message)
+        item = {"parts": parts, "origin": origin.kind, "name": origin.name}
+        if self.buffered:
+            self._buffer.setdefault(recipient_id, []).append(item)
+            return
+        await self._queue(recipient_id, [item])
+
+    async def flush(self) -> None:
+        """Queue what the turn said (buffered mode)."""
+        buffer, self._buffer = self._buffer, {}
+        for recipient_id, items in buffer.items():
+            await self._queue(recipient_id, items)
+
+    async def _queue(self, recipient_id: str, items: List[Dict[str, Any]]) -> None:
         queued = await asyncio.to_thread(
-            queue_message,
+            queue_messages,
             channel=self.channel,
             sender_id=recipient_id,
-            parts=parts,
-            origin=origin.kind,
-            name=origin.name,
+            messages=items,
         )
         if queued:
             self.sender.wake()
@@ -408,16 +434,21 @@ class WhatsAppInputBase(InputChannel):
     async def _deliver(self, message: Inbound, sender_id: str) -> None:
         assert self._on_new_message is not None
         text, metadata = await self._text_for(message, sender_id)
+        output = QueueingOutput(
+            self.CHANNEL, self._renderer(), get_sender(), buffered=True
+        )
         await self._on_new_message(
             UserMessage(
                 text,
-                QueueingOutput(self.CHANNEL, self._renderer(), get_sender()),
+                output,
                 sender_id,
                 input_channel=self.CHANNEL,
                 message_id=message.message_id,
                 metadata=metadata,
             )
         )
+        # Only a turn that completed is sent: a failed one is processed again.
+        await output.flush()
 
     def process_later(self, claimed: Sequence[Claimed]) -> None:
         """Process claimed messages after the webhook answered."""

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable, List, Optional, Sequence
@@ -59,6 +61,18 @@ class Claimed:
 
 Handler = Callable[[Inbound, str], Awaitable[None]]
 
+_executor: Optional[ThreadPoolExecutor] = None
+_executor_lock = threading.Lock()
+
+
+def _claim_executor() -> ThreadPoolExecutor:
+    """Threads that only claim webhooks' messages (created on first use)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wa-claim")
+        return _executor
+
 
 class InboundQueue:
     """Claim, process after the response, retry, recover (see the module docstring)."""
@@ -73,6 +87,7 @@ class InboundQueue:
         lease_seconds: float = 120.0,
         retry_seconds: float = 5.0,
         max_attempts: int = 3,
+        concurrency: int = 4,
     ) -> None:
         self.channel = channel
         self.id_prefix = id_prefix
@@ -81,6 +96,8 @@ class InboundQueue:
         self.lease_seconds = lease_seconds
         self.retry_seconds = retry_seconds
         self.max_attempts = max_attempts
+        self.concurrency = concurrency
+        self._semaphore: Optional[asyncio.Semaphore] = None
         self._tasks: set = set()
 
     def sender_id(self, number: str) -> str:
@@ -153,7 +170,10 @@ class InboundQueue:
         """
         if not messages:
             return []
-        return await asyncio.to_thread(self._claim, messages)
+        # Own threads: a webhook's claim never waits behind the outbox's work.
+        return await asyncio.get_running_loop().run_in_executor(
+            _claim_executor(), self._claim, list(messages)
+        )
 
     # -- after the webhook answered -------------------------------------------
 
@@ -175,10 +195,22 @@ class InboundQueue:
         for item in claimed:
             await self.process(item)
 
+    def _limit(self) -> asyncio.Semaphore:
+        # Created in the running loop (a semaphore belongs to one loop).
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+        return self._semaphore
+
     async def process(self, item: Claimed) -> bool:
-        """Process one claimed message; record the outcome. True when handled."""
+        """Process one claimed message; record the outcome. True when handled.
+
+        At most ``concurrency`` messages are processed at once: the model and
+        the dialogue run in the server's one event loop, and webhooks must
+        still be answered at once while many patients write.
+        """
         try:
-            await self.handler(item.message, item.sender_id)
+            async with self._limit():
+                await self.handler(item.message, item.sender_id)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - retried, then shown to staff

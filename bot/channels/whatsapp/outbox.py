@@ -418,6 +418,48 @@ def reset_sender() -> None:
     _sender = None
 
 
+def queue_messages(
+    *, channel: str, sender_id: str, messages: List[Dict[str, Any]]
+) -> int:
+    """Queue bot messages for a conversation, in one transaction (worker thread).
+
+    Args:
+        channel: the input channel.
+        sender_id: the conversation's sender id.
+        messages: ``{"parts": [...], "origin": "bot"|…, "name": …}`` per bot
+            message, in order.
+
+    Returns:
+        How many rows were queued (0 when the conversation is unknown).
+    """
+    if not any(m.get("parts") for m in messages):
+        return 0
+    from bot.store.conversations import get_conversation
+
+    with session_scope() as session:
+        conversation = get_conversation(
+            session=session, channel=channel, sender_id=sender_id
+        )
+        if conversation is None:
+            return 0
+        queued = 0
+        for message in messages:
+            name = message.get("name")
+            payloads = [
+                {"part": part, **({"name": name} if name else {})}
+                for part in message.get("parts") or []
+            ]
+            queued += len(
+                messaging.queue_outbound(
+                    session=session,
+                    conversation=conversation,
+                    payloads=payloads,
+                    origin=message.get("origin") or "bot",
+                )
+            )
+        return queued
+
+
 def queue_message(
     *,
     channel: str,
@@ -426,28 +468,19 @@ def queue_message(
     origin: str,
     name: Optional[str] = None,
 ) -> int:
-    """Queue one bot message's parts for a conversation (worker-thread code).
-
-    Returns:
-        How many rows were queued (0 when the conversation is unknown).
-    """
-    if not parts:
-        return 0
-    with session_scope() as session:
-        from bot.store.conversations import get_conversation
-
-        conversation = get_conversation(
-            session=session, channel=channel, sender_id=sender_id
-        )
-        if conversation is None:
-            return 0
-        payloads = [
-            {"part": part, **({"name": name} if name else {})} for part in parts
-        ]
-        rows = messaging.queue_outbound(
-            session=session, conversation=conversation, payloads=payloads, origin=origin
-        )
-        return len(rows)
+    """Queue one bot message's parts for a conversation (worker-thread code)."""
+    return queue_messages(
+        channel=channel,
+        sender_id=sender_id,
+        messages=[{"parts": parts, "origin": origin, "name": name}],
+    )
 
 
-__all__ = ["Job", "OutboxSender", "OutboxMessage", "get_sender", "queue_message"]
+__all__ = [
+    "Job",
+    "OutboxMessage",
+    "OutboxSender",
+    "get_sender",
+    "queue_message",
+    "queue_messages",
+]
