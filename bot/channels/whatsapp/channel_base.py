@@ -52,6 +52,8 @@ SHARE_MEDIA = "/share_media"
 MEDIA_METADATA = "whatsapp_media"
 #: How often claimed messages whose process died are looked for.
 RECOVERY_INTERVAL_SECONDS = 5.0
+#: Longest reply read as picking an option (by its number or its title).
+MAX_CHOICE_REPLY_CHARS = 60
 #: Largest webhook body read (Meta's and Twilio's are a few KB).
 MAX_WEBHOOK_BYTES = 256 * 1024
 
@@ -323,7 +325,10 @@ class WhatsAppInputBase(InputChannel):
         limit = self._settings().max_message_chars
         meta: Dict[str, Any] = {"whatsapp": {"type": message.original_type}}
         if message.kind == KIND_TEXT:
-            offered = await self._offered(sender_id)
+            # Only a short reply can be an option's number or title: a longer
+            # message does not cost a second read of the conversation.
+            short = len(message.text.strip()) <= MAX_CHOICE_REPLY_CHARS
+            offered = await self._offered(sender_id) if short else []
             chosen = options.choice_from_reply(
                 message.text, offered, numbers=self._numbers_allowed(offered)
             )
