@@ -370,3 +370,21 @@ def test_erasure_removes_queued_messages_files_and_inbound_text(store):
     with session_scope() as session:
         for table in ("outbox", "channel_media", "processed_inbound", "conversations"):
             assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+
+
+def test_the_daily_purge_deletes_files_nobody_agreed_to_keep(store):
+    from bot.store.privacy import purge_expired
+
+    with session_scope() as session:
+        conversation = _conversation(session)
+        hold_media(
+            session=session,
+            conversation=conversation,
+            content_type="image/png",
+            filename="",
+            data=b"x",
+        )
+    with session_scope() as session:
+        assert purge_expired(session=session).pending_files == 0
+        report = purge_expired(session=session, now=utcnow() + timedelta(days=2))
+        assert report.pending_files == 1
