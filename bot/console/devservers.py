@@ -260,6 +260,10 @@ class ServerSet:
         """Kill one process abruptly (SIGKILL), as a crash would."""
         self._signal(name, signal.SIGKILL)
 
+    def stop_process(self, name: str) -> None:
+        """Stop one process (SIGTERM), e.g. a second Rasa server."""
+        self._signal(name, signal.SIGTERM)
+
     def start_console(self) -> None:
         """Start the console (not waiting)."""
         self._spawn("console", [sys.executable, "-m", "bot.console"])

@@ -422,6 +422,42 @@ def claim_due_outbound(
     return taken
 
 
+def defer_unconfirmed(
+    *,
+    session: Session,
+    channels: Sequence[str],
+    until: datetime,
+    now: datetime | None = None,
+) -> int:
+    """Give sends left in flight by a dead sender time to be confirmed.
+
+    Called when a sender starts: a message another (dead) process was sending
+    may have reached the provider, whose status callback, carrying our outbox
+    id, can only arrive now that a server is up again. Such messages are not
+    sent again before ``until``.
+
+    Returns:
+        How many messages wait.
+    """
+    now = now or utcnow()
+    ours = select(Conversation.id).where(Conversation.channel.in_(list(channels)))
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == "sending",
+            OutboxMessage.conversation_id.in_(ours),
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+            or_(
+                OutboxMessage.next_attempt_at.is_(None),
+                OutboxMessage.next_attempt_at < until,
+            ),
+        )
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def outbound_sent(
     *, session: Session, outbox_id: int, provider_message_id: str | None
 ) -> OutboxMessage:

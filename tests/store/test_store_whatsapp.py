@@ -388,3 +388,35 @@ def test_the_daily_purge_deletes_files_nobody_agreed_to_keep(store):
         assert purge_expired(session=session).pending_files == 0
         report = purge_expired(session=session, now=utcnow() + timedelta(days=2))
         assert report.pending_files == 1
+
+
+def test_sends_a_dead_sender_left_in_flight_wait_for_their_confirmation(store):
+    from bot.store.messaging import defer_unconfirmed
+
+    now = utcnow()
+    with session_scope() as session:
+        conversation = _conversation(session)
+        _queue(session, conversation, "in flight")
+    with session_scope() as session:
+        (taken,) = claim_due_outbound(
+            session=session,
+            channels=["whatsapp"],
+            lease_seconds=30,
+            hold_seconds=30,
+            now=now,
+        )
+    later = now + timedelta(minutes=5)  # the sender died; its lease ran out
+    with session_scope() as session:
+        assert (
+            defer_unconfirmed(
+                session=session,
+                channels=["whatsapp"],
+                until=later + timedelta(seconds=60),
+                now=later,
+            )
+            == 1
+        )
+        assert _take(session, later) == []  # not before the new grace
+        assert [m.id for m in _take(session, later + timedelta(seconds=61))] == [
+            taken.id
+        ]

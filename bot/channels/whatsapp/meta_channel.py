@@ -68,6 +68,7 @@ class WhatsAppInput(WhatsAppInputBase):
         self._config = config
         self._config_read = config is not None
         self._client: Optional[GraphClient] = None
+        self._status_tasks: set = set()
 
     # -- configuration -------------------------------------------------------
 
@@ -189,6 +190,9 @@ class WhatsAppInput(WhatsAppInputBase):
                 task = asyncio.get_running_loop().create_task(
                     asyncio.to_thread(record_statuses, self.CHANNEL, statuses)
                 )
+                # Kept referenced until done: the loop holds tasks weakly.
+                self._status_tasks.add(task)
+                task.add_done_callback(self._status_tasks.discard)
                 task.add_done_callback(_log_failure)
             return response.text("EVENT_RECEIVED")
 

@@ -141,8 +141,33 @@ class OutboxSender:
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
 
+    def _defer_unconfirmed(self) -> int:
+        until = utcnow() + timedelta(seconds=self.tuning.ack_grace_seconds)
+        with session_scope() as session:
+            return messaging.defer_unconfirmed(
+                session=session, channels=list(self.providers), until=until
+            )
+
     async def run(self) -> None:
-        """Deliver until cancelled: after every wake-up, and every poll interval."""
+        """Deliver until cancelled: after every wake-up, and every poll interval.
+
+        First, sends a dead process left in flight wait ``ack_grace_seconds``
+        from now: their status callbacks can only reach a running server.
+        """
+        try:
+            waiting = await asyncio.to_thread(self._defer_unconfirmed)
+        except Exception as error:  # noqa: BLE001 - then they wait their lease
+            logger.error(
+                "Could not look for unconfirmed sends: %s", describe_error(error)
+            )
+            waiting = 0
+        if waiting:
+            logger.warning(
+                "%d WhatsApp message(s) were being sent when a server stopped: "
+                "waiting %.0fs for the provider's confirmation before sending again",
+                waiting,
+                self.tuning.ack_grace_seconds,
+            )
         while True:
             try:
                 while await self.drain_once():

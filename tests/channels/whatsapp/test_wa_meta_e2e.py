@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -253,9 +254,10 @@ def _post_together(posts):
 
 
 @pytest.fixture(scope="module")
-def second_rasa(world: World) -> str:
+def second_rasa(world: World) -> Iterator[str]:
     """A second Rasa server on the same database (two replicas behind Meta)."""
-    return world.servers.start_rasa(name="rasa-replica")
+    yield world.servers.start_rasa(name="rasa-replica")
+    world.servers.stop_process("rasa-replica")
 
 
 def test_the_same_message_delivered_in_parallel_to_two_servers_is_answered_once(

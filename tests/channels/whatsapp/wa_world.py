@@ -416,7 +416,7 @@ def start_world(var_dir: Path) -> World:
             "TWILIO_TEMPLATE_CONTENT_SID": TWILIO_TEMPLATE,
             # Fast retries, so that tests of failures finish quickly.
             "OUTBOX_RETRY_BASE_SECONDS": "0.2",
-            "OUTBOX_ACK_GRACE_SECONDS": "3",
+            "OUTBOX_ACK_GRACE_SECONDS": "6",
             "PROVIDER_TIMEOUT_SECONDS": "2",
             "MEDIA_MAX_BYTES": str(2 * 1024 * 1024),
         },

@@ -45,7 +45,8 @@ from aiohttp import web
 
 from bot.channels.whatsapp.standins import webhooks
 
-RECIPIENT_LIMITS = {"text": 4096, "button_body": 1024, "list_body": 4096}
+#: Waits between tries of a webhook the channel did not accept (seconds).
+RETRY_DELAYS = (0.5, 1) + (2,) * 60
 
 
 @dataclass
@@ -214,6 +215,7 @@ class GraphApiStandin:
         self._gate = threading.Event()
         self._gate.set()
         self._http: Optional[aiohttp.ClientSession] = None
+        self._tasks: set = set()
         self.listeners: List[Callable[[Dict[str, Any]], None]] = []
 
     # -- test controls (any thread) --------------------------------------------
@@ -316,7 +318,10 @@ class GraphApiStandin:
         for listener in list(self.listeners):
             listener(accepted)
         if self.send_statuses:
-            asyncio.get_running_loop().create_task(self._statuses(accepted))
+            # Kept referenced: the loop holds tasks weakly.
+            task = asyncio.get_running_loop().create_task(self._statuses(accepted))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         if failure == "slow":
             await asyncio.sleep(self.hang_seconds)
         answer: Dict[str, Any] = {
@@ -343,20 +348,32 @@ class GraphApiStandin:
             )
 
     async def post_webhook(self, body: Dict[str, Any]) -> int:
-        """Post a signed webhook to the channel, as Meta does; returns the status."""
+        """Post a signed webhook to the channel, as Meta does; returns the status.
+
+        Like Meta, a delivery that fails (no answer, or not 200) is tried again
+        (here every two seconds, for about two minutes).
+        """
         assert self.webhook_url and self.app_secret
         raw, headers = webhooks.sign_meta(self.app_secret, body)
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        try:
-            async with self._http.post(
-                self.webhook_url, data=raw, headers=headers
-            ) as r:
-                with self._lock:
-                    self.status_posts.append({"status": r.status, "body": body})
-                return r.status
-        except aiohttp.ClientError:
-            return 0
+        status = 0
+        for delay in RETRY_DELAYS:
+            if self._http is None or self._http.closed:
+                self._http = aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=10)
+                )
+            try:
+                async with self._http.post(
+                    self.webhook_url, data=raw, headers=headers
+                ) as response:
+                    status = response.status
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                status = 0
+            with self._lock:
+                self.status_posts.append({"status": status, "body": body})
+            if status == 200:
+                return status
+            await asyncio.sleep(delay)
+        return status
 
     async def _media_info(self, request: web.Request) -> web.Response:
         media_id = request.match_info["media_id"]

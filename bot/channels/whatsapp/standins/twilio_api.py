@@ -34,7 +34,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.whatsapp.standins import webhooks
-from bot.channels.whatsapp.standins.graph_api import Recorded
+from bot.channels.whatsapp.standins.graph_api import RETRY_DELAYS, Recorded
 
 _FAILURES = {
     "429": (429, 20429, "Too Many Requests"),
@@ -83,6 +83,7 @@ class TwilioApiStandin:
         self._failures: List[str] = []
         self._lock = threading.Lock()
         self._http: Optional[aiohttp.ClientSession] = None
+        self._tasks: set = set()
         self.listeners: List[Callable[[Dict[str, Any]], None]] = []
 
     # -- test controls --------------------------------------------------------
@@ -201,7 +202,10 @@ class TwilioApiStandin:
         for listener in list(self.listeners):
             listener(accepted)
         if self.send_statuses and body.get("StatusCallback"):
-            asyncio.get_running_loop().create_task(self._statuses(accepted))
+            # Kept referenced: the loop holds tasks weakly.
+            task = asyncio.get_running_loop().create_task(self._statuses(accepted))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         now = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
         return web.json_response(
             {
@@ -244,17 +248,28 @@ class TwilioApiStandin:
             await self.post_signed(accepted["StatusCallback"], form)
 
     async def post_signed(self, url: str, form: Dict[str, str]) -> int:
-        """Post a form to ``url`` signed as Twilio signs it; returns the status."""
+        """Post a form to ``url`` signed as Twilio signs it; returns the status.
+
+        A callback the channel did not accept is tried again a few times.
+        """
         raw, headers = webhooks.sign_twilio(self.auth_token, url, form)
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        try:
-            async with self._http.post(url, data=raw, headers=headers) as response:
-                with self._lock:
-                    self.status_posts.append({"status": response.status, "form": form})
-                return response.status
-        except aiohttp.ClientError:
-            return 0
+        status = 0
+        for delay in RETRY_DELAYS:
+            if self._http is None or self._http.closed:
+                self._http = aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=10)
+                )
+            try:
+                async with self._http.post(url, data=raw, headers=headers) as response:
+                    status = response.status
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                status = 0
+            with self._lock:
+                self.status_posts.append({"status": status, "form": form})
+            if 200 <= status < 300:
+                return status
+            await asyncio.sleep(delay)
+        return status
 
     async def _media(self, request: web.Request) -> web.Response:
         media = self.media.get(request.match_info["media_sid"])
