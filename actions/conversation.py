@@ -10,6 +10,10 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import channel_of
+from bot.channels.guard import UNKNOWN_PAYLOAD
+from bot.dialogue import last_bot_action
+from bot.faq import clarify_buttons, starter_buttons
+from bot.handoff.escalation import escalate_urgent, request_coordinator
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +47,12 @@ class ActionClarify(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.dialogue import last_bot_action
-        from bot.faq import clarify_buttons
-
-        buttons = clarify_buttons(tracker.latest_message or {})
+        latest = tracker.latest_message or {}
+        buttons = clarify_buttons(latest)
+        if not buttons and latest.get("text") == UNKNOWN_PAYLOAD:
+            # A button for a topic that does not exist (an old page, a forged
+            # payload): nothing was misread, so ask with the broadest topics.
+            buttons = starter_buttons()
         if last_bot_action(tracker.events) == self.name() or not buttons:
             # Second miss in a row (or nothing to offer): no more guessing.
             dispatcher.utter_message(response="utter_default")
@@ -72,8 +78,6 @@ class ActionEmergency(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_emergency")
-        from bot.handoff.escalation import escalate_urgent
-
         escalate_urgent(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,
@@ -94,8 +98,6 @@ class ActionRequestHuman(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.escalation import request_coordinator
-
         request_coordinator(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,

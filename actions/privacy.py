@@ -9,6 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import channel_of
+from bot.handoff.escalation import request_coordinator
+from bot.handoff.privacy_requests import withdraw_consent
 
 
 class ActionWithdrawConsent(Action):
@@ -23,8 +25,6 @@ class ActionWithdrawConsent(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.privacy_requests import withdraw_consent
-
         stored = withdraw_consent(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,
@@ -50,8 +50,6 @@ class ActionRequestErasure(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        from bot.handoff.escalation import request_coordinator
-
         ticket = request_coordinator(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,

@@ -1,8 +1,9 @@
-"""Actions of the eligibility screening: the form's validation and the result.
+"""Actions of the eligibility screening: the form's validation, its result, its end.
 
-Thin adapters: the conversation logic is in :mod:`bot.screening` (which
-question next, what a message changes), the rules in :mod:`bot.eligibility`,
-the storing in :mod:`bot.screening.storage`. Responses are sent by name.
+Thin adapters: the conversation is the state machine of
+:mod:`bot.screening.machine` (what one message changes, which question comes
+next), the rules are :mod:`bot.eligibility`, the storing is
+:mod:`bot.screening.storage`. Responses are sent by name.
 
 Every screening slot has a ``custom`` mapping: only
 :class:`ValidateScreeningForm` fills them, from the text of the patient's
@@ -12,7 +13,7 @@ message, so that entities (or a typed ``/inform{...}``) can never set one.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterable, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,25 +22,58 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import channel_of
+from bot.handoff.escalation import request_coordinator
+from bot.screening import machine, result, storage
+from bot.screening.reading import Message
+from bot.screening.replies import Reply
+from bot.screening.state import (
+    ENDED_HANDOFF,
+    OUTCOME,
+    STATE,
+    ScreeningState,
+    first_open,
+    required_questions,
+    result_shown,
+)
 
 logger = logging.getLogger(__name__)
 
 
-def _message(tracker: Tracker) -> Any:
-    from bot.screening.flow import Message
-
-    latest = tracker.latest_message or {}
-    intent = (latest.get("intent") or {}).get("name") or ""
-    return Message(text=latest.get("text") or "", intent=intent)
-
-
-def _send(dispatcher: CollectingDispatcher, replies: List[Any]) -> None:
+def _send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
     for reply in replies:
         dispatcher.utter_message(response=reply.response, **dict(reply.variables))
 
 
+def _buttons(domain: DomainDict, responses: Iterable[str]) -> Dict[str, str]:
+    """Title -> payload of the buttons of ``responses`` (what is on screen)."""
+    known = (domain or {}).get("responses") or {}
+    return {
+        button["title"]: button["payload"]
+        for name in responses
+        for variant in known.get(name) or ()
+        for button in variant.get("buttons") or ()
+    }
+
+
+def _message(tracker: Tracker, domain: DomainDict, question: str | None) -> Message:
+    latest = tracker.latest_message or {}
+    buttons = _buttons(domain, machine.on_screen(tracker.slots, question))
+    return Message(
+        text=latest.get("text") or "",
+        intent=(latest.get("intent") or {}).get("name") or "",
+        buttons=buttons,
+    )
+
+
 class ValidateScreeningForm(FormValidationAction):
-    """Read each answer of the screening form and choose the next question."""
+    """Read each message of the screening form and choose the next question.
+
+    ``run`` is overridden because one message may answer several questions
+    at once, or none (a question for the rules): the state machine decides
+    for the whole message, where the SDK's default would validate slot by
+    slot. The next question comes from :meth:`required_slots` through
+    :meth:`next_requested_slot`, as in the SDK.
+    """
 
     def name(self) -> str:
         """Return the action's name (Rasa calls it for ``screening_form``)."""
@@ -52,10 +86,25 @@ class ValidateScreeningForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[str]:
-        """Return the questions in order (:func:`bot.screening.flow.required_slots`)."""
-        from bot.screening.flow import required_slots
+        """Return the questions in order (``state.required_questions``)."""
+        return required_questions(tracker.slots)
 
-        return required_slots(tracker.slots)
+    async def next_requested_slot(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> EventType:
+        """Return ``requested_slot``: the first open question, ``None`` to finish.
+
+        Questions that are no slot (a read-back, a unit, the result) are open
+        while they are listed, so the first one is not "the first empty slot"
+        of the SDK's default.
+        """
+        questions = await self.required_slots(
+            self.domain_slots(domain), dispatcher, tracker, domain
+        )
+        return SlotSet(REQUESTED_SLOT, first_open(questions, tracker.slots))
 
     async def run(
         self,
@@ -63,27 +112,24 @@ class ValidateScreeningForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
-        """Apply the latest message (or the form's start) and request the next slot.
+        """Apply the latest message (or the form's start) and request the next question.
 
-        Returns no slot event at all for a message the form does not handle (a
+        Returns no event at all for a message the form leaves to the rules (a
         question, an emergency, "stop"): Rasa then rejects the form for this
-        turn and the rules answer, emergency advice first.
+        message and the rules answer, emergency advice first.
         """
-        from bot.screening import flow, storage
-
-        kind = flow.call_kind(tracker.events, flow.FORM_NAME)
-        if kind == flow.ACTIVATION:
-            turn = flow.start(tracker.slots, _message(tracker))
-        elif kind == flow.RESUME:
-            # Back from a detour: nothing to read, ask the open question again.
-            turn = flow.Turn(handled=True)
+        question = tracker.get_slot(REQUESTED_SLOT)
+        message = _message(tracker, domain, question)
+        kind = machine.call_kind(tracker.events)
+        if kind == machine.ACTIVATION:
+            turn = machine.start(tracker.slots, message)
+        elif kind == machine.RESUME:
+            turn = machine.resume(tracker.slots, message, question)
         else:
-            turn = flow.handle_message(
-                tracker.slots, _message(tracker), tracker.get_slot(REQUESTED_SLOT)
-            )
-        if not turn.handled:
+            turn = machine.step(tracker.slots, message, question)
+        if turn.detour:
             return []
-        if turn.consent is True:
+        if turn.consent_given:
             storage.record_consent(
                 channel=channel_of(tracker), sender_id=tracker.sender_id
             )
@@ -92,39 +138,21 @@ class ValidateScreeningForm(FormValidationAction):
             SlotSet(name, value) for name, value in turn.updates.items()
         ]
         tracker.add_slots(events)
-        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
-        events.append(next_slot or SlotSet(REQUESTED_SLOT, None))
+        events.append(await self.next_requested_slot(dispatcher, tracker, domain))
         return events
 
-    async def next_requested_slot(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> EventType | None:
-        """Return ``requested_slot``: the next question, or ``None`` to finish.
 
-        Pseudo-questions (a read-back, a unit, an offer) have no slot of their
-        own, so the next one is chosen by :func:`bot.screening.flow.next_question`
-        rather than by looking for the first empty slot.
-        """
-        from bot.screening.flow import next_question
+class ActionAskScreeningResult(Action):
+    """Show the result (the form's question ``screening_result``) and store it.
 
-        return SlotSet(REQUESTED_SLOT, next_question(tracker.slots))
-
-
-class ActionScreeningResult(Action):
-    """End a run of the form: assess, store and report; or, without consent, stop.
-
-    One action for every way the form finishes, so that the rules need not
-    look at the consent slot: with consent the screening is assessed, stored
-    and reported; without it (refused) nothing is assessed or stored and the
-    patient is offered general information.
+    Rasa runs it whenever the form asks ``screening_result``: after the
+    read-back is confirmed, and again after a correction, so that every
+    result shown is stored as a new screening (the earlier ones are kept).
     """
 
     def name(self) -> str:
-        """Return the action's name."""
-        return "action_screening_result"
+        """Return the action's name (``action_ask_<question>``)."""
+        return "action_ask_screening_result"
 
     async def run(
         self,
@@ -132,30 +160,26 @@ class ActionScreeningResult(Action):
         tracker: Tracker,
         domain: Dict[str, Any],
     ) -> List[EventType]:
-        """Send the outcome, the reasons, the next steps and the disclaimer."""
-        from bot.screening import flow, result, storage
-
-        if tracker.get_slot(flow.CONSENT) is not True:
-            # Refused (or, by a stray prediction, never asked): nothing is
-            # assessed or stored, general information only.
-            dispatcher.utter_message(response="utter_screening_no_consent")
-            return []
+        """Send the outcome, reasons, next steps, disclaimer and next-step buttons."""
+        state = ScreeningState.from_slot(tracker.get_slot(STATE))
         try:
-            screening = result.conclude(tracker.slots)
-        except ValueError:
-            logger.exception(
-                "screening could not be assessed: sender=%s", tracker.sender_id
+            screening = result.conclude(tracker.slots, again=state.shown is not None)
+        except ValueError as error:
+            # The form's checks should have caught it; never a guess. The
+            # field is named, never the value (health data stays out of logs).
+            logger.error(
+                "screening could not be assessed: sender=%s field=%s",
+                tracker.sender_id,
+                getattr(error, "field", "?"),
             )
-            dispatcher.utter_message(response="utter_screening_error")
-            dispatcher.utter_message(response=result.R_NOT_A_DECISION)
-            dispatcher.utter_message(response=result.R_OFFER_COORDINATOR)
-            return []
+            _send(dispatcher, result.failure_replies())
+            return [SlotSet(STATE, result_shown(tracker.slots, None))]
         outcome = screening.result
         storage.store_screening(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,
             values=screening.values,
-            typed=tracker.get_slot(flow.TYPED),
+            typed=state.typed,
             outcome=outcome.outcome,
             rules_version=outcome.rules_version,
             flags=sorted(outcome.flags),
@@ -163,6 +187,32 @@ class ActionScreeningResult(Action):
         )
         _send(dispatcher, screening.replies)
         return [
-            SlotSet("screening_outcome", outcome.outcome),
-            *[SlotSet(name, None) for name in flow.STATE_SLOTS],
+            SlotSet(OUTCOME, outcome.outcome),
+            SlotSet(STATE, result_shown(tracker.slots, outcome.outcome)),
         ]
+
+
+class ActionScreeningEnd(Action):
+    """End a run of the form: consent refused, a coordinator takes over, or closed."""
+
+    def name(self) -> str:
+        """Return the action's name."""
+        return "action_screening_end"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> List[EventType]:
+        """Say how the screening ended; hand it to a coordinator when asked."""
+        end = machine.ending(tracker.slots)
+        if end.reason == ENDED_HANDOFF:
+            request_coordinator(
+                channel=channel_of(tracker),
+                sender_id=tracker.sender_id,
+                reason="screening_review",
+                summary=end.summary,
+            )
+        _send(dispatcher, end.replies)
+        return []

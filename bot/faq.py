@@ -69,3 +69,15 @@ def clarify_buttons(parse_data: Mapping[str, Any], count: int = 2) -> List[dict]
         if len(buttons) == count:
             break
     return buttons
+
+
+#: Offered when there is no ranking to go by (an FAQ button that no longer
+#: exists): the two broadest topics.
+STARTER_TOPICS = ("what_is_cryoablation", "selection_criteria")
+
+
+def starter_buttons() -> List[dict]:
+    """Quick replies for :data:`STARTER_TOPICS`, for a clarifying question."""
+    return [
+        {"title": TOPIC_TITLES[key], "payload": f"/faq/{key}"} for key in STARTER_TOPICS
+    ]

@@ -13,6 +13,7 @@ an attacker later.
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import sys
 from dataclasses import dataclass
@@ -38,6 +39,43 @@ def _split(value: str) -> Tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def _is_weak(secret: str) -> bool:
+    return secret.strip().lower() in PLACEHOLDERS or len(secret.strip()) < 16
+
+
+def dev_secret(var_dir: Path, name: str) -> str:
+    """A random secret kept in ``var_dir/name`` (mode 0600), created on first use.
+
+    Only for development: a laptop needs no setup, and the processes started
+    by ``make run`` (and a restart of them) share the same value.
+
+    Args:
+        var_dir: the data directory (``Settings.var_dir``).
+        name: the file name, e.g. ``rasa-dev-token``.
+
+    Returns:
+        The secret (64 hex characters).
+    """
+    path = Path(var_dir) / name
+    try:
+        existing = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # O_EXCL: two processes starting together must not overwrite each other's
+    # secret; the loser reads the winner's.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    value = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value)
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Configuration of every process of the product.
@@ -54,8 +92,20 @@ class Settings:
     #: first).
     encryption_keys: Tuple[str, ...] = ()
     rasa_url: str = "http://localhost:5005"
+    #: Token of Rasa's HTTP API (``--auth-token``); the console sends it.
     rasa_token: str = ""
+    #: Interface the Rasa server listens on (loopback unless deployed).
+    rasa_host: str = "127.0.0.1"
     action_endpoint_url: str = "http://localhost:5055/webhook"
+    #: Shared secret the Rasa server sends to the action server (endpoints.yml).
+    action_server_token: str = ""
+    #: Interface the action server listens on (loopback unless deployed).
+    action_server_host: str = "127.0.0.1"
+    #: Bearer token of the REST channel; outside development the channel is
+    #: off without one.
+    rest_token: str = ""
+    #: HMAC key that turns phone numbers into sender ids (bot.channels.identity).
+    sender_id_secret: str = ""
     console_host: str = "127.0.0.1"
     console_port: int = 8080
     console_secret: str = ""
@@ -65,8 +115,17 @@ class Settings:
     retention_days: int = 365
     #: Longest patient message kept; longer ones are cut with a notice.
     max_message_chars: int = 1000
-    #: Key of the keyed ids (HMAC) that stand for phone numbers in sender ids.
-    channel_id_secret: str = ""
+    #: Token buckets (bot.channels.ratelimit): messages a sender may send at
+    #: once, and how many more per minute after that.
+    sender_rate_burst: int = 20
+    sender_rate_per_minute: float = 20.0
+    #: The same for one network address (many patients may share one).
+    address_rate_burst: int = 120
+    address_rate_per_minute: float = 120.0
+    #: Escalation payloads (/urgent_symptoms, /request_human, /delete_data)
+    #: per sender: a burst, then so many per hour.
+    escalation_rate_burst: int = 3
+    escalation_rate_per_hour: float = 6.0
     # -- WhatsApp Cloud API (Meta); the channel is off unless all four are set
     whatsapp_app_secret: str = ""
     whatsapp_verify_token: str = ""
@@ -145,24 +204,24 @@ class Settings:
             return self
         required = {
             "RASA_TOKEN": self.rasa_token,
+            "ACTION_SERVER_TOKEN": self.action_server_token,
+            "SENDER_ID_SECRET": self.sender_id_secret,
             "CONSOLE_SECRET_KEY": self.console_secret,
             "WIDGET_SECRET": self.widget_secret,
             "DATA_ENCRYPTION_KEYS": ",".join(self.encryption_keys),
             "DATABASE_URL": self.database_url,
         }
-        if self.whatsapp_enabled or self.twilio_enabled:
-            required["CHANNEL_ID_SECRET"] = self.channel_id_secret
+        # Optional, but a weak one is worse than none: it would switch the
+        # REST channel on behind a guessable token.
+        if self.rest_token:
+            required["REST_TOKEN"] = self.rest_token
         if self.whatsapp_enabled:
             required["WHATSAPP_APP_SECRET"] = self.whatsapp_app_secret
             required["WHATSAPP_VERIFY_TOKEN"] = self.whatsapp_verify_token
         if self.twilio_enabled:
             # Twilio's auth tokens are 32 hex characters.
             required["TWILIO_AUTH_TOKEN"] = self.twilio_auth_token
-        bad = [
-            name
-            for name, value in required.items()
-            if value.strip().lower() in PLACEHOLDERS or len(value.strip()) < 16
-        ]
+        bad = [name for name, value in required.items() if _is_weak(value)]
         if self.whatsapp_sandbox or self.twilio_sandbox:
             bad.append("WHATSAPP_SANDBOX/TWILIO_SANDBOX (development only)")
         if bad:
@@ -171,6 +230,50 @@ class Settings:
                 + ", ".join(sorted(bad))
             )
         return self
+
+    def _secret(self, value: str, dev_file: str, variable: str) -> str:
+        if value:
+            return value
+        if not self.is_development:
+            raise SettingsError(f"{variable} is required outside development")
+        return dev_secret(self.var_dir, dev_file)
+
+    def rasa_api_token(self) -> str:
+        """The token of Rasa's HTTP API (``RASA_TOKEN``).
+
+        In development without one, a random per-install token kept in
+        ``var/rasa-dev-token``, so that ``make run`` protects the API too.
+
+        Raises:
+            SettingsError: outside development when it is not configured.
+        """
+        return self._secret(self.rasa_token, "rasa-dev-token", "RASA_TOKEN")
+
+    def action_token(self) -> str:
+        """The shared secret between the Rasa server and the action server.
+
+        ``ACTION_SERVER_TOKEN``, or in development ``var/action-dev-token``.
+
+        Raises:
+            SettingsError: outside development when it is not configured.
+        """
+        return self._secret(
+            self.action_server_token, "action-dev-token", "ACTION_SERVER_TOKEN"
+        )
+
+    def sender_secret(self) -> bytes:
+        """The HMAC key of hashed sender ids (``SENDER_ID_SECRET``).
+
+        In development, ``var/sender-id-dev-secret``. Changing it gives every
+        WhatsApp/Twilio patient a new sender id (a new conversation): keep it.
+
+        Raises:
+            SettingsError: outside development when it is not configured.
+        """
+        value = self._secret(
+            self.sender_id_secret, "sender-id-dev-secret", "SENDER_ID_SECRET"
+        )
+        return value.encode("utf-8")
 
 
 def _flag(value: Optional[str]) -> bool:
@@ -193,9 +296,14 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         encryption_keys=_split(env.get("DATA_ENCRYPTION_KEYS", "")),
         rasa_url=env.get("RASA_URL", "http://localhost:5005").rstrip("/"),
         rasa_token=env.get("RASA_TOKEN", ""),
+        rasa_host=env.get("RASA_HOST", "127.0.0.1"),
         action_endpoint_url=env.get(
             "ACTION_ENDPOINT_URL", "http://localhost:5055/webhook"
         ),
+        action_server_token=env.get("ACTION_SERVER_TOKEN", ""),
+        action_server_host=env.get("ACTION_SERVER_HOST", "127.0.0.1"),
+        rest_token=env.get("REST_TOKEN", ""),
+        sender_id_secret=env.get("SENDER_ID_SECRET", ""),
         console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
         console_port=int(env.get("CONSOLE_PORT", "8080")),
         console_secret=env.get("CONSOLE_SECRET_KEY", ""),
@@ -204,7 +312,12 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         public_base_url=env.get("PUBLIC_BASE_URL", "http://localhost:5005"),
         retention_days=int(env.get("RETENTION_DAYS", "365")),
         max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "1000")),
-        channel_id_secret=env.get("CHANNEL_ID_SECRET", ""),
+        sender_rate_burst=int(env.get("SENDER_RATE_BURST", "20")),
+        sender_rate_per_minute=float(env.get("SENDER_RATE_PER_MINUTE", "20")),
+        address_rate_burst=int(env.get("ADDRESS_RATE_BURST", "120")),
+        address_rate_per_minute=float(env.get("ADDRESS_RATE_PER_MINUTE", "120")),
+        escalation_rate_burst=int(env.get("ESCALATION_RATE_BURST", "3")),
+        escalation_rate_per_hour=float(env.get("ESCALATION_RATE_PER_HOUR", "6")),
         whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET", ""),
         whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN", ""),
         whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
@@ -241,18 +354,35 @@ def yaml_environment(settings: Optional[Settings] = None) -> Dict[str, str]:
     """The variables that endpoints.yml and credentials.yml refer to as ``${VAR}``.
 
     Rasa refuses a YAML file whose ``${VAR}`` is unset, so every process that
-    starts Rasa exports these, with the defaults resolved here.
+    starts Rasa exports these, with the defaults (and development secrets)
+    resolved here.
     """
     s = settings or get_settings()
     return {
         "ACTION_ENDPOINT_URL": s.action_endpoint_url,
+        "ACTION_SERVER_TOKEN": s.action_token(),
         "RASA_URL": s.rasa_url,
+    }
+
+
+def shell_environment(settings: Optional[Settings] = None) -> Dict[str, str]:
+    """What scripts/run.sh needs: the YAML variables, tokens and interfaces.
+
+    ``RASA_TOKEN`` is exported resolved (the development token included), so
+    that ``rasa run --auth-token "$RASA_TOKEN"`` and the console agree.
+    """
+    s = settings or get_settings()
+    return {
+        **yaml_environment(s),
+        "RASA_TOKEN": s.rasa_api_token(),
+        "RASA_HOST": s.rasa_host,
+        "ACTION_SERVER_HOST": s.action_server_host,
     }
 
 
 def _print_env() -> None:
     """Print ``export`` lines for scripts/run.sh."""
-    for name, value in yaml_environment().items():
+    for name, value in shell_environment().items():
         print(f"export {name}={shlex.quote(value)}")
 
 

@@ -9,7 +9,8 @@ Measured here, on this machine, never in tests:
    ``VmHWM``. The action server runs beside it and is not counted.
 2. **NLU parse latency**: the model loaded in this process parses every
    held-out message; p50/p95 over all of them (after one warm-up call).
-3. **Lab extraction and rules**: ``extract_labs`` and ``assess`` per message.
+3. **Lab extraction and rules**: ``extract_labs`` and ``assess`` per message,
+   and the urgent-sign rules on long messages.
 4. **Widget** (when ``scripts/bench_widget.py`` exists): send-to-reply time in a
    real browser and the gzipped size of the widget's files.
 5. **WhatsApp** (``scripts/bench_whatsapp.py``): webhook acknowledgement and
@@ -70,15 +71,20 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def env_for(actions_port: int, var_dir: Path) -> Dict[str, str]:
     """Environment for a Rasa process pointed at a local action server."""
+    import secrets
+
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
+        FORCE_JSON_LOGGING="1",
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        ACTION_SERVER_TOKEN=secrets.token_hex(32),
         RASA_URL="http://127.0.0.1:5005",
         APP_VAR_DIR=str(var_dir),
     )
     env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
     return env
 
 
@@ -102,7 +108,7 @@ def cold_start() -> Dict[str, float]:
     actions_port, rasa_port = free_port(), free_port()
     env = env_for(actions_port, var_dir)
     actions = subprocess.Popen(
-        [str(RASA), "run", "actions", "--port", str(actions_port)],
+        [sys.executable, "-m", "bot.actionserver", "--port", str(actions_port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -121,6 +127,10 @@ def cold_start() -> Dict[str, float]:
                 "endpoints.yml",
                 "--credentials",
                 "credentials.yml",
+                "--logging-config-file",
+                "bot/logging.yml",
+                "--interface",
+                "127.0.0.1",
                 "--port",
                 str(rasa_port),
             ],
@@ -226,6 +236,29 @@ def rules_and_extraction() -> Dict[str, float]:
     return {"extract_labs_ms": extract_ms, "assess_ms": assess_ms}
 
 
+def urgent_guard_long_messages() -> Dict[str, float]:
+    """The urgent-sign rules on long messages full of sign words.
+
+    A pasted report or a spammer must not stall NLU. Channels cap messages at
+    MAX_MESSAGE_CHARS (1000) first; 57 KB is what Rasa's HTTP API could pass.
+    Measured here, not asserted in a test: a time limit in a test fails by
+    chance on a busy machine.
+    """
+    from bot.nlp.urgent import assess_urgency
+
+    assess_urgency("warm up: fever")
+    sentence = "what is fever? can it cause bleeding, "
+    capped = (sentence * 30)[:1000]
+    t0 = time.perf_counter()
+    for _ in range(20):
+        assess_urgency(capped)
+    capped_ms = (time.perf_counter() - t0) * 1000 / 20
+    t0 = time.perf_counter()
+    assess_urgency(sentence * 1500)
+    long_ms = (time.perf_counter() - t0) * 1000
+    return {"capped_ms": capped_ms, "long_ms": long_ms}
+
+
 def main(argv: Sequence[str] = ()) -> int:
     """Run every measurement and print a table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -250,6 +283,11 @@ def main(argv: Sequence[str] = ()) -> int:
     print(
         f"extract_labs: {rules['extract_labs_ms']:.2f} ms/message;  "
         f"assess: {rules['assess_ms'] * 1000:.0f} µs/message"
+    )
+    urgent = urgent_guard_long_messages()
+    print(
+        f"urgent-sign rules: {urgent['capped_ms']:.1f} ms on a 1000-character message "
+        f"(the cap), {urgent['long_ms']:.0f} ms on 57 KB"
     )
     widget = ROOT / "scripts" / "bench_widget.py"
     if widget.exists() and not args.skip_widget:

@@ -41,7 +41,7 @@ import aiohttp
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from bot.channels.whatsapp import ids
+from bot.channels import identity
 from bot.channels.whatsapp.standins import webhooks
 from bot.channels.whatsapp.standins.graph_api import GraphApiStandin
 from bot.channels.whatsapp.standins.server import StandinServer
@@ -179,7 +179,7 @@ async def conversation_phase(
 
     async def patient(index: int, http: aiohttp.ClientSession) -> None:
         number = "91" + f"{7000000000 + index * 7919 + secrets.randbelow(997):010d}"
-        sender_id = ids.keyed_id("wa", number, id_secret)
+        sender_id = identity.hashed_sender_id(identity.WHATSAPP, number, id_secret)
         for turn in range(turns):
             text = QUESTIONS[(index + turn) % len(QUESTIONS)]
             wamid, started, ack = await post(http, url, secret, number, text)
@@ -215,7 +215,9 @@ async def burst_phase(
                 http, url, secret, number, QUESTIONS[(index + turn) % len(QUESTIONS)]
             )
             acks.append(ack)
-            posted.append((ids.keyed_id("wa", number, id_secret), wamid))
+            posted.append(
+                (identity.hashed_sender_id(identity.WHATSAPP, number, id_secret), wamid)
+            )
 
     async with aiohttp.ClientSession() as http:
         await asyncio.gather(*(patient(i, http) for i in range(senders)))
@@ -241,7 +243,7 @@ def run(
     graph.listeners.append(arrivals)
     var_dir = Path(tempfile.mkdtemp(prefix="bench-whatsapp-"))
     env = {
-        "CHANNEL_ID_SECRET": id_secret,
+        "SENDER_ID_SECRET": id_secret,
         "WHATSAPP_APP_SECRET": secret,
         "WHATSAPP_VERIFY_TOKEN": secrets.token_hex(16),
         "WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,

@@ -10,7 +10,9 @@ demo page in headless Debian Chromium and measures, inside the page:
   (``performance.now()`` around a MutationObserver and one animation frame);
   the first question is a warm-up and not counted.
 
-It also prints the gzipped size of each file the widget downloads.
+It also prints the size of each file the widget downloads: the source, and
+as served (our own scripts without their comment lines, see
+:func:`bot.console.assets.compact_js`), raw and gzipped.
 
 Usage: ``python -m scripts.bench_widget [--model PATH] [--messages 20]``
 """
@@ -88,14 +90,16 @@ async (text) => {
 
 
 def sizes() -> List[tuple]:
-    """(file, raw bytes, gzipped bytes, when loaded) for each widget file."""
+    """(file, source bytes, served bytes, served gzipped, when) per widget file."""
     store = AssetStore()
     rows = []
     for name, when in FILES:
         asset = store.get(name)
         if asset is None:
             raise FileNotFoundError(name)
-        rows.append((name.split("/")[-1], len(asset.body), len(asset.gzipped), when))
+        source = (store.root / name).stat().st_size
+        served = len(asset.body)
+        rows.append((name.split("/")[-1], source, served, len(asset.gzipped), when))
     return rows
 
 
@@ -116,7 +120,7 @@ def measure(model: Path, messages: int) -> dict:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM, args=CHROMIUM_ARGS
                 )
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page = browser.new_page(viewport={"width": 1366, "height": 768})
                 page.add_init_script(LAUNCHER_PROBE)
                 page.goto(servers.console_url + "/")
                 page.wait_for_function("window.__launcherReady !== undefined")
@@ -145,13 +149,16 @@ def main(argv: List[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print("\nWidget")
-    print(f"  {'file':<22}{'raw':>10}{'gzipped':>10}  loaded")
+    print(f"  {'file':<22}{'source':>10}{'served':>10}{'gzipped':>10}  loaded")
     total = 0
-    for name, raw, gz, when in sizes():
-        print(f"  {name:<22}{raw / 1024:>8.1f} K{gz / 1024:>8.1f} K  {when}")
+    for name, source, raw, gz, when in sizes():
+        print(
+            f"  {name:<22}{source / 1024:>8.1f} K{raw / 1024:>8.1f} K"
+            f"{gz / 1024:>8.1f} K  {when}"
+        )
         if when == "on page load":
             total += gz
-    print(f"  {'before the launcher':<22}{'':>10}{total / 1024:>8.1f} K")
+    print(f"  {'before the launcher':<22}{'':>20}{total / 1024:>8.1f} K")
 
     if not Path(CHROMIUM).exists():
         print("  (no /usr/bin/chromium: run `make browser` for the timings)")

@@ -3,16 +3,27 @@
 # Called by `make run` after install, training and migrations. Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything written under var/ (database, logs, keys) is readable by its owner only.
+umask 077
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+# Rasa's structured logs as JSON, which bot/logsafety.py knows how to clean (its
+# console renderer would print tracebacks with local variables).
+export FORCE_JSON_LOGGING=1
 PY=.venv/bin/python
 RASA=.venv/bin/rasa
 mkdir -p var/log
+# Installs from before owner-only permissions: close what is already there.
+chmod -R go-rwx var
+# ACTION_ENDPOINT_URL, ACTION_SERVER_TOKEN, RASA_URL, RASA_TOKEN, RASA_HOST,
+# ACTION_SERVER_HOST (development tokens are generated once into var/).
 eval "$($PY -m bot.settings env)"
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 CONSOLE_PORT=${CONSOLE_PORT:-8080}
-export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL_OVERRIDE:-http://localhost:$ACTIONS_PORT/webhook}
-export CONSOLE_PORT RASA_URL=${RASA_URL_OVERRIDE:-http://localhost:$RASA_PORT}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL_OVERRIDE:-http://127.0.0.1:$ACTIONS_PORT/webhook}
+# The demo page's widget may connect from the console's own origin, on whatever port.
+export WIDGET_ALLOWED_ORIGINS=${WIDGET_ALLOWED_ORIGINS:-http://localhost:$CONSOLE_PORT,http://127.0.0.1:$CONSOLE_PORT}
+export CONSOLE_PORT RASA_URL=${RASA_URL_OVERRIDE:-http://127.0.0.1:$RASA_PORT}
 export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT}
 # WhatsApp without an account: in development, unless a real Meta app or Twilio
 # number is configured, both channels talk to the console's local stand-ins and
@@ -32,10 +43,15 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-$RASA run actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+# Only the Rasa server may call it: it sends ACTION_SERVER_TOKEN (endpoints.yml).
+$PY -m bot.actionserver --host "$ACTION_SERVER_HOST" --port "$ACTIONS_PORT" \
+  >var/log/actions.log 2>&1 &
 pids+=($!)
+# Rasa's HTTP API is on for the staff console, behind RASA_TOKEN.
 $RASA run --model models/cryo.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
-  --port "$RASA_PORT" --cors "http://localhost:$CONSOLE_PORT" >var/log/rasa.log 2>&1 &
+  --interface "$RASA_HOST" --port "$RASA_PORT" --cors "http://localhost:$CONSOLE_PORT" \
+  --enable-api --auth-token "$RASA_TOKEN" --logging-config-file bot/logging.yml \
+  >var/log/rasa.log 2>&1 &
 pids+=($!)
 if $PY -c 'import bot.console.__main__' 2>/dev/null; then
   # The demo page's widget talks to this Rasa server (its public address).
@@ -62,7 +78,8 @@ The cryoablation assistant is running.
   Simulated WhatsApp phone:        http://localhost:$CONSOLE_PORT/dev/whatsapp/
   WhatsApp webhooks:               http://localhost:$RASA_PORT/webhooks/whatsapp/webhook (Meta)
                                    http://localhost:$RASA_PORT/webhooks/twilio/webhook (Twilio)
-  Action server:                   http://localhost:$ACTIONS_PORT/health
+  Rasa HTTP API (staff console):   http://localhost:$RASA_PORT/  (RASA_TOKEN; development: var/rasa-dev-token)
+  Action server (Rasa only):       http://localhost:$ACTIONS_PORT/health
   Logs:                            var/log/
 Press Ctrl-C to stop.
 MSG

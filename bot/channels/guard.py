@@ -1,4 +1,4 @@
-"""What every input channel does to a patient's message before Rasa sees it.
+r"""What every input channel does to a patient's message before Rasa sees it.
 
 Rasa treats a message that starts with ``/`` as a pre-parsed intent and even
 reads entities from it (``/inform{"bilirubin_mg_dl": 0.5}``). Button payloads
@@ -8,7 +8,11 @@ shapes the bot's own buttons send, and turns everything else into plain text.
 
 It also caps the length of a message (a pasted report must not cost seconds of
 CPU per turn) and maps an empty message to an intent the bot answers, so that
-bad input always gets a clear answer.
+bad input always gets a clear answer. Text that is not valid Unicode (a lone
+surrogate such as ``"\ud800"`` in JSON) has those characters replaced, since
+they cannot be encoded and would crash the NLU pipeline; a button payload for
+an FAQ topic that does not exist is answered with the clarifying question
+(``/nlu_fallback``) instead of an empty reply.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 #: Default cap; the channels pass ``get_settings().max_message_chars``.
 DEFAULT_MAX_CHARS = 1000
@@ -48,6 +52,9 @@ _FORGED_PAYLOAD = re.compile(r"^([A-Za-z_/]+)\s*(?:@[0-9.]*)?\s*(?:\{.*\})?$", r
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 
 EMPTY_PAYLOAD = "/empty_message"
+#: What an unknown ``/faq/<topic>`` payload becomes: the clarifying question.
+UNKNOWN_PAYLOAD = "/nlu_fallback"
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class GuardedText:
     truncated: bool = False
     neutralised_payload: bool = False
     empty: bool = False
+    invalid_unicode: bool = False
+    unknown_payload: bool = False
 
     @property
     def metadata(self) -> dict:
@@ -66,6 +75,8 @@ class GuardedText:
             "truncated": self.truncated,
             "neutralised_payload": self.neutralised_payload,
             "empty": self.empty,
+            "invalid_unicode": self.invalid_unicode,
+            "unknown_payload": self.unknown_payload,
         }
         return (
             {"input_guard": {k: v for k, v in notes.items() if v}}
@@ -86,25 +97,54 @@ def is_button_payload(text: str) -> bool:
     return bool(match and match.group(1) in BUTTON_INTENTS)
 
 
-def sanitize_user_text(
-    text: Optional[str], max_chars: Optional[int] = None
-) -> GuardedText:
+def is_known_faq_payload(text: str) -> bool:
+    """True for ``/faq/<topic>`` of a topic the bot has an answer for.
+
+    >>> is_known_faq_payload("/faq/risks"), is_known_faq_payload("/faq/unknown")
+    (True, False)
+    """
+    from bot.faq import TOPIC_TITLES
+
+    return bool(_FAQ_PAYLOAD.match(text)) and text[len("/faq/") :] in TOPIC_TITLES
+
+
+def clean_unicode(text: str) -> str:
+    r"""``text`` with lone surrogates (not encodable as UTF-8) replaced by U+FFFD.
+
+    The length and every other character stay as they are.
+
+    >>> clean_unicode("ok \ud800!") == "ok \ufffd!"
+    True
+    """
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def sanitize_user_text(text: Any, max_chars: Optional[int] = None) -> GuardedText:
     """Clean one incoming patient message.
 
     Args:
-        text: the raw message (``None`` is treated as empty).
+        text: the raw message. ``None`` or anything that is not a string is
+            treated as empty (channels refuse non-strings before this; the
+            guard itself never raises).
         max_chars: longest text kept; longer text is cut at a word boundary.
 
     Returns:
-        The text for Rasa: an allowed button payload unchanged; any other text
-        starting with ``/`` without the slash, so Rasa's NLU reads it as words;
-        an empty or whitespace-only message as ``/empty_message``.
+        The text for Rasa: an allowed button payload unchanged (an FAQ payload
+        of an unknown topic as ``/nlu_fallback``); any other text starting with
+        ``/`` without the slash, so Rasa's NLU reads it as words; an empty or
+        whitespace-only message as ``/empty_message``.
     """
     limit = max_chars or DEFAULT_MAX_CHARS
-    cleaned = _CONTROL.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+    raw = text if isinstance(text, str) else ""
+    invalid = bool(_SURROGATES.search(raw))
+    if invalid:
+        raw = clean_unicode(raw)
+    cleaned = _CONTROL.sub(" ", unicodedata.normalize("NFC", raw)).strip()
     if not cleaned:
-        return GuardedText(EMPTY_PAYLOAD, empty=True)
+        return GuardedText(EMPTY_PAYLOAD, empty=True, invalid_unicode=invalid)
     if is_button_payload(cleaned):
+        if _FAQ_PAYLOAD.match(cleaned) and not is_known_faq_payload(cleaned):
+            return GuardedText(UNKNOWN_PAYLOAD, unknown_payload=True)
         return GuardedText(cleaned)
 
     neutralised = False
@@ -120,7 +160,9 @@ def sanitize_user_text(
         cleaned = cleaned or EMPTY_PAYLOAD
         neutralised = True
         if cleaned == EMPTY_PAYLOAD:
-            return GuardedText(cleaned, neutralised_payload=True, empty=True)
+            return GuardedText(
+                cleaned, neutralised_payload=True, empty=True, invalid_unicode=invalid
+            )
 
     truncated = False
     if len(cleaned) > limit:
@@ -128,4 +170,9 @@ def sanitize_user_text(
         space = cut.rfind(" ")
         cleaned = (cut[:space] if space > limit * 0.8 else cut).rstrip()
         truncated = True
-    return GuardedText(cleaned, truncated=truncated, neutralised_payload=neutralised)
+    return GuardedText(
+        cleaned,
+        truncated=truncated,
+        neutralised_payload=neutralised,
+        invalid_unicode=invalid,
+    )

@@ -15,7 +15,17 @@ and changes what Rasa 3.6.21's :class:`SocketIOInput` gets wrong:
   ``session_id`` a client writes into a message is never trusted. A client that
   guesses an id without its token is given a new, empty session.
 * Every patient message goes through :func:`bot.channels.guard.sanitize_user_text`
-  (no slot injection with ``/inform{...}``, capped length).
+  (no slot injection with ``/inform{...}``, capped length with a notice,
+  invalid Unicode replaced); a message that is not a string is refused
+  (``invalid_message``).
+* The conversation's Rasa sender id is ``web:<session id>``
+  (:mod:`bot.channels.identity`), so no other channel can address it; the
+  socket.io room of a session has the same name.
+* Messages are rate-limited per session and per address
+  (:mod:`bot.channels.ratelimit`): a refused one gets the bot's "please wait a
+  moment" and the ack ``rate_limited``, and is not processed.
+* Registering the blueprint hardens the whole Rasa server
+  (:func:`bot.channels.hardening.harden_rasa_app`).
 * Each widget message carries a client id; a message re-sent after a dropped
   connection is recognised (in memory, then in the tracker) and not processed
   twice. The ack of ``user_uttered`` is sent once the bot has answered.
@@ -51,10 +61,13 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
+from bot.channels import identity, replies
 from bot.channels import widget_messages as shapes
-from bot.channels.guard import is_button_payload, sanitize_user_text
+from bot.channels.guard import clean_unicode, is_button_payload, sanitize_user_text
+from bot.channels.hardening import client_address, harden_rasa_app
+from bot.channels.ratelimit import MessageLimits
 from bot.channels.widget_session import (
     DEFAULT_MAX_AGE_SECONDS,
     issue_token,
@@ -73,6 +86,13 @@ MAX_FRAME_BYTES = 64 * 1024
 RECENT_IDS = 10_000
 #: How many of the newest events are searched for a re-sent message's id.
 RESEND_LOOKBACK_EVENTS = 200
+#: Heartbeat. The server pings every PING_INTERVAL_S and drops a socket whose
+#: pong is PING_TIMEOUT_S late; socket.io-client gets both in the handshake and
+#: drops a connection that heard no ping for their sum. A dead network is thus
+#: noticed within 8 s (the defaults, 25 + 20 s, left the widget "typing" for
+#: 45 s). 4 s still tolerates a slow mobile network's round trip.
+PING_INTERVAL_S = 4
+PING_TIMEOUT_S = 4
 # Sanic-CORS (Rasa's --cors) marks a request it has handled with this
 # attribute; set on socket.io requests so that it does not add a second
 # Access-Control-Allow-Origin header next to python-engineio's own, which
@@ -180,6 +200,7 @@ class _WidgetBlueprint(SocketBlueprint):
         """Attach socket.io to the app and keep a reference to the app."""
         self.ctx.channel._app = app
         prefix = self.ctx.socketio_path.rstrip("/") + "/"
+        harden_rasa_app(app, public_prefixes=(prefix[:-1],))
 
         async def leave_cors_to_engineio(request: Request) -> None:
             if request.path.startswith(prefix) or request.path == prefix[:-1]:
@@ -245,6 +266,14 @@ class WidgetInput(SocketIOInput):
     def _settings(self) -> Settings:
         return get_settings()
 
+    def _limits(self) -> MessageLimits:
+        return MessageLimits.shared()
+
+    @staticmethod
+    def sender_of(session_id: str) -> str:
+        """The Rasa sender id (and socket.io room) of a widget session."""
+        return identity.sender_id(identity.WIDGET, session_id)
+
     def _secret_key(self) -> bytes:
         if self._secret is None:
             s = self._settings()
@@ -262,14 +291,14 @@ class WidgetInput(SocketIOInput):
         origins = list(s.widget_allowed_origins) or None
         client_manager = None
         if s.redis_url:
-            from socketio import AsyncRedisManager
-
             client_manager = AsyncRedisManager(s.redis_url)
         return AsyncServer(
             async_mode="sanic",
             cors_allowed_origins=origins,
             client_manager=client_manager,
             max_http_buffer_size=MAX_FRAME_BYTES,
+            ping_interval=PING_INTERVAL_S,
+            ping_timeout=PING_TIMEOUT_S,
         )
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -278,37 +307,37 @@ class WidgetInput(SocketIOInput):
             return None
         return WidgetOutput(self.sio, self.bot_message_evt)
 
-    async def _start_session_if_new(self, session_id: str) -> None:
+    async def _start_session_if_new(self, sender_id: str) -> None:
         """Run ``action_session_start`` for a conversation that has no events yet."""
         agent = self._agent()
         if agent is None:
             return
         output = WidgetOutput(self.sio, self.bot_message_evt)
         try:
-            async with agent.lock_store.lock(session_id):
-                tracker = await agent.processor.get_tracker(session_id)
+            async with agent.lock_store.lock(sender_id):
+                tracker = await agent.processor.get_tracker(sender_id)
                 if tracker.events:
                     return
                 tracker = await agent.processor.fetch_tracker_with_initial_session(
-                    session_id, output
+                    sender_id, output
                 )
                 await agent.processor.save_tracker(tracker)
         except Exception:  # noqa: BLE001 - the patient can still type
-            logger.exception("Could not start widget session %s", session_id)
+            logger.exception("Could not start widget session %s", sender_id)
 
-    async def _events(self, session_id: str) -> list:
+    async def _events(self, sender_id: str) -> list:
         agent = self._agent()
         if agent is None:
             return []
-        tracker = await agent.tracker_store.retrieve_full_tracker(session_id)
+        tracker = await agent.tracker_store.retrieve_full_tracker(sender_id)
         return [event.as_dict() for event in tracker.events] if tracker else []
 
-    async def _in_tracker(self, session_id: str, client_id: str) -> bool:
+    async def _in_tracker(self, sender_id: str, client_id: str) -> bool:
         """True when the tracker already holds the widget message ``client_id``."""
         try:
-            events = await self._events(session_id)
+            events = await self._events(sender_id)
         except Exception:  # noqa: BLE001 - then process it; better than losing it
-            logger.exception("Could not read tracker %s", session_id)
+            logger.exception("Could not read tracker %s", sender_id)
             return False
         for event in reversed(events[-RESEND_LOOKBACK_EVENTS:]):
             widget = (event.get("metadata") or {}).get("widget") or {}
@@ -316,11 +345,11 @@ class WidgetInput(SocketIOInput):
                 return True
         return False
 
-    async def _replay(self, sid: str, session_id: str, since: float) -> None:
+    async def _replay(self, sid: str, sender_id: str, since: float) -> None:
         try:
-            items = shapes.replay(await self._events(session_id), since)
+            items = shapes.replay(await self._events(sender_id), since)
         except Exception:  # noqa: BLE001 - a reconnect must not fail on this
-            logger.exception("Could not replay widget session %s", session_id)
+            logger.exception("Could not replay widget session %s", sender_id)
             return
         await self.sio.emit("replay", {"messages": items}, to=sid)
 
@@ -350,6 +379,9 @@ class WidgetInput(SocketIOInput):
             if origin and origin not in allowed:
                 logger.warning("Refused widget connection from origin %s", origin)
                 return False
+            request = environ.get("sanic.request")
+            address = client_address(request) if request is not None else ""
+            await sio.save_session(sid, {"address": address}, namespace=ns)
             return True
 
         @sio.on("session_request", namespace=ns)
@@ -362,12 +394,16 @@ class WidgetInput(SocketIOInput):
                 if data.get("session_id"):
                     logger.info("Widget session without a valid token: new session")
                 session_id = new_session_id()
-            previous = (await sio.get_session(sid, namespace=ns)).get("session_id")
+            state = await sio.get_session(sid, namespace=ns)
+            previous = state.get("session_id")
             if previous and previous != session_id:
-                await sio.leave_room(sid, previous, namespace=ns)
-            await sio.save_session(sid, {"session_id": session_id}, namespace=ns)
+                await sio.leave_room(sid, self.sender_of(previous), namespace=ns)
+            await sio.save_session(
+                sid, {**state, "session_id": session_id}, namespace=ns
+            )
+            sender = self.sender_of(session_id)
             # The fix: Rasa 3.6.21 does not await this coroutine.
-            await sio.enter_room(sid, session_id, namespace=ns)
+            await sio.enter_room(sid, sender, namespace=ns)
             await sio.emit(
                 "session_confirm",
                 {
@@ -381,13 +417,14 @@ class WidgetInput(SocketIOInput):
             if not is_new:
                 since = data.get("since")
                 since = float(since) if isinstance(since, (int, float)) else 0.0
-                await self._replay(sid, session_id, since)
+                await self._replay(sid, sender, since)
             if is_new or not data.get("has_history"):
-                await self._start_session_if_new(session_id)
+                await self._start_session_if_new(sender)
 
         @sio.on(self.user_message_evt, namespace=ns)
         async def handle_message(sid: Text, data: Any) -> Dict[str, Any]:
-            session_id = (await sio.get_session(sid, namespace=ns)).get("session_id")
+            state = await sio.get_session(sid, namespace=ns)
+            session_id = state.get("session_id")
             if not session_id:
                 return {"ok": False, "error": "no_session"}
             if not isinstance(data, dict):
@@ -398,21 +435,37 @@ class WidgetInput(SocketIOInput):
             client_id = data.get("id")
             if not shapes.is_client_message_id(client_id):
                 client_id = new_session_id()
+            raw = data.get("message")
+            if raw is not None and not isinstance(raw, str):
+                return {"ok": False, "id": client_id, "error": "invalid_message"}
+            sender = self.sender_of(session_id)
             key = (session_id, client_id)
             if key in self._recent or (
-                data.get("resend") and await self._in_tracker(session_id, client_id)
+                data.get("resend") and await self._in_tracker(sender, client_id)
             ):
                 self._recent.add(key)
                 return {"ok": True, "id": client_id, "duplicate": True}
             self._recent.add(key)
 
             s = self._settings()
-            guarded = sanitize_user_text(data.get("message"), s.max_message_chars)
+            guarded = sanitize_user_text(raw, s.max_message_chars)
+            output = WidgetOutput(sio, self.bot_message_evt)
+            agent = self._agent()
+            allowed = await self._limits().admit(
+                sender_id=sender, address=state.get("address"), text=guarded.text
+            )
+            if not allowed:
+                self._recent.discard(key)
+                if agent is not None:
+                    await replies.send_named(
+                        agent, output, sender, replies.RATE_LIMITED
+                    )
+                return {"ok": False, "id": client_id, "error": "rate_limited"}
             display = guarded.text
             if is_button_payload(guarded.text):
                 shown = data.get("display")
                 display = shown if isinstance(shown, str) and shown else guarded.text
-            display = display[: shapes.MAX_DISPLAY_CHARS]
+            display = clean_unicode(display[: shapes.MAX_DISPLAY_CHARS])
             metadata = {
                 "widget": {"id": client_id, "display": display},
                 **guarded.metadata,
@@ -420,14 +473,17 @@ class WidgetInput(SocketIOInput):
             await sio.emit(
                 "user_echo",
                 shapes.user_echo(client_id, display),
-                room=session_id,
+                room=sender,
                 skip_sid=sid,
                 namespace=ns,
             )
+            if agent is not None:
+                for notice in replies.notices_for(guarded):
+                    await replies.send_named(agent, output, sender, notice)
             message = UserMessage(
                 guarded.text,
-                WidgetOutput(sio, self.bot_message_evt),
-                session_id,
+                output,
+                sender,
                 input_channel=self.name(),
                 metadata=metadata,
             )

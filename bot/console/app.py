@@ -50,10 +50,11 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
 
 def main() -> None:
     """Run the console until interrupted."""
+    from bot import logsafety
+
+    # Private files under var/, no patient text or token in the log.
+    logsafety.prepare_process()
     s = get_settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     logger.info(
         "Console on http://%s:%s/ (widget talks to %s)",
         s.console_host,

@@ -9,6 +9,11 @@ its own process, pointed at each other through the same environment variables
         page.goto(servers.console_url)
         servers.kill_rasa(); servers.start_rasa()
 
+They are started the way ``scripts/run.sh`` starts them (the action server
+with ``python -m bot.actionserver`` and its secret, Rasa with the HTTP API
+behind its token, loopback only, the logging safety configuration); the
+harness's own log files are private (0600) like everything the processes write.
+
 Nothing here runs at import time. Processes are started in their own process
 group and only those are signalled.
 """
@@ -26,7 +31,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
+
+from cryptography.fernet import Fernet
 
 from bot.settings import PROJECT_ROOT, from_env, yaml_environment
 
@@ -76,21 +83,25 @@ class ServerSet:
         var_dir: data directory (SQLite, logs, keys); a temporary one in tests.
         extra_origins: more origins the widget may connect from.
         rasa_args: extra arguments for ``rasa run``.
-        extra_env: more environment for the three processes (e.g. the
-            WhatsApp channels' settings pointing at a local stand-in).
+        app_env: ``APP_ENV`` of the processes (``test`` behaves as development;
+            ``production`` gets a SQLite ``DATABASE_URL`` in ``var_dir``).
+        extra_env: more environment variables (override the defaults), e.g.
+            the WhatsApp channels' settings pointing at a local stand-in.
     """
 
     model: Path
     var_dir: Path
     extra_origins: Tuple[str, ...] = ()
     rasa_args: Tuple[str, ...] = ()
-    extra_env: Dict[str, str] = field(default_factory=dict)
+    app_env: str = "test"
+    extra_env: Mapping[str, str] = field(default_factory=dict)
     root: Path = PROJECT_ROOT
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
     console_port: int = field(default_factory=free_port)
     widget_secret: str = field(default_factory=lambda: secrets.token_hex(32))
     rasa_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    action_token: str = field(default_factory=lambda: secrets.token_hex(32))
     _procs: Dict[str, subprocess.Popen] = field(default_factory=dict, repr=False)
     _env: Optional[Dict[str, str]] = field(default=None, repr=False)
 
@@ -107,6 +118,11 @@ class ServerSet:
         return f"http://{HOST}:{self.rasa_port}"
 
     @property
+    def actions_url(self) -> str:
+        """The action server."""
+        return f"http://{HOST}:{self.actions_port}"
+
+    @property
     def log_dir(self) -> Path:
         """Where each process writes its output."""
         return self.var_dir / "logs"
@@ -115,8 +131,6 @@ class ServerSet:
         """The environment of the three processes (built once)."""
         if self._env is not None:
             return self._env
-        from cryptography.fernet import Fernet
-
         # The children inherit this process's environment (PATH, locale), minus
         # anything pointing at shared databases, plus their own configuration.
         env = {k: v for k, v in os.environ.items() if k not in _ISOLATE}
@@ -127,12 +141,20 @@ class ServerSet:
                 "TF_CPP_MIN_LOG_LEVEL": "2",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                 "PYTHONDONTWRITEBYTECODE": "1",
-                "APP_ENV": "test",
+                "APP_ENV": self.app_env,
                 "APP_VAR_DIR": str(self.var_dir),
+                # Rasa's structured logs as JSON (never the console renderer,
+                # which prints tracebacks with local variables).
+                "FORCE_JSON_LOGGING": "1",
                 "RASA_URL": self.rasa_url,
                 "PUBLIC_BASE_URL": self.rasa_url,
                 "RASA_TOKEN": self.rasa_token,
-                "ACTION_ENDPOINT_URL": f"http://{HOST}:{self.actions_port}/webhook",
+                "RASA_HOST": HOST,
+                "ACTION_SERVER_TOKEN": self.action_token,
+                "ACTION_SERVER_HOST": HOST,
+                "SENDER_ID_SECRET": secrets.token_hex(32),
+                "CONSOLE_SECRET_KEY": secrets.token_hex(32),
+                "ACTION_ENDPOINT_URL": f"{self.actions_url}/webhook",
                 "CONSOLE_HOST": HOST,
                 "CONSOLE_PORT": str(self.console_port),
                 "WIDGET_ALLOWED_ORIGINS": ",".join(origins),
@@ -140,6 +162,8 @@ class ServerSet:
                 "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode("ascii"),
             }
         )
+        if self.app_env not in ("development", "test"):
+            env["DATABASE_URL"] = f"sqlite:///{self.var_dir / 'app.db'}"
         env.update(self.extra_env)
         env.update(yaml_environment(from_env(env)))
         self._env = env
@@ -150,9 +174,24 @@ class ServerSet:
     def _bin(self, name: str) -> str:
         return str(Path(sys.executable).parent / name)
 
+    def set_env(self, **values: str) -> None:
+        """Change the environment of processes started from now on.
+
+        A value of ``""`` removes the variable.
+        """
+        env = self.environment()
+        for name, value in values.items():
+            if value == "":
+                env.pop(name, None)
+            else:
+                env[name] = value
+
     def _spawn(self, name: str, argv: List[str]) -> subprocess.Popen:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by Popen
+        self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(
+            self.log_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+        )
+        log = os.fdopen(fd, "ab")
         proc = subprocess.Popen(
             argv,
             cwd=self.root,
@@ -204,7 +243,15 @@ class ServerSet:
         """Start the action server (not waiting)."""
         self._spawn(
             "actions",
-            [self._bin("rasa"), "run", "actions", "--port", str(self.actions_port)],
+            [
+                sys.executable,
+                "-m",
+                "bot.actionserver",
+                "--host",
+                HOST,
+                "--port",
+                str(self.actions_port),
+            ],
         )
 
     def start_rasa(
@@ -240,6 +287,8 @@ class ServerSet:
                 str(self.root / "credentials.yml"),
                 "--endpoints",
                 str(self.root / "endpoints.yml"),
+                "--logging-config-file",
+                str(self.root / "bot" / "logging.yml"),
                 "--interface",
                 HOST,
                 "--port",
@@ -276,13 +325,13 @@ class ServerSet:
         """
         if not self.model.exists():
             raise ServerError(f"no model at {self.model}: run `make train`")
-        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.migrate()
         self.start_actions()
         self.start_console()
         self.start_rasa(wait=False)
         try:
-            self._wait("actions", f"http://{HOST}:{self.actions_port}/health", timeout)
+            self._wait("actions", f"{self.actions_url}/health", timeout)
             self._wait("console", f"{self.console_url}/healthz", timeout)
             self._wait("rasa", f"{self.rasa_url}/", timeout)
         except ServerError:

@@ -46,6 +46,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from bot import fields
+
 # The source's "Last reviewed" date plus a revision number of these rules:
 # bump the revision whenever a rule or its wording changes without a new
 # source review, and reset it when the source is reviewed again.
@@ -65,38 +67,22 @@ OUTCOMES = (UNLIKELY_SUITABLE, INCOMPLETE, NEEDS_REVIEW, LIKELY_SUITABLE)
 # for the informational flags (multi_probe, within_milan).
 NO_EFFECT = "none"
 
-# Diagnoses and staging values the spec accepts.
-HCC = "hcc"
-METASTASIS = "metastasis"
-OTHER = "other"
-DIAGNOSES = (HCC, METASTASIS, OTHER)
-BCLC_STAGES = ("0", "A", "B", "C", "D")
+# Field names, value spaces and the Child-Pugh classes are defined once, in the
+# field registry (bot.fields); the rules below only read them.
+HCC = fields.HCC
+METASTASIS = fields.METASTASIS
+OTHER = fields.OTHER_DIAGNOSIS
+DIAGNOSES = fields.DIAGNOSES
+BCLC_STAGES = fields.BCLC_STAGES
 
 # Required fields in the spec's order; child_pugh only when the diagnosis is hcc.
-REQUIRED_FIELDS = (
-    "diagnosis",
-    "lesion_count",
-    "max_lesion_cm",
-    "bilirubin_mg_dl",
-    "platelets_per_ul",
-    "child_pugh",
-)
-OPTIONAL_FIELDS = ("bile_duct_distance_mm", "bclc_stage")
+REQUIRED_FIELDS = fields.REQUIRED_FIELDS
+OPTIONAL_FIELDS = fields.OPTIONAL_FIELDS
 # Inputs of child_pugh(); bilirubin_mg_dl is shared with the criteria above.
-CHILD_PUGH_COMPONENTS = (
-    "bilirubin_mg_dl",
-    "albumin_g_dl",
-    "inr",
-    "ascites",
-    "encephalopathy",
-)
+CHILD_PUGH_COMPONENTS = fields.names_where_rule(fields.CHILD_PUGH_TABLE)
 
 # Child-Pugh classes and the scores each class allows (spec "Child-Pugh").
-CHILD_PUGH_CLASS_SCORES: Mapping[str, range] = {
-    "A": range(5, 7),
-    "B": range(7, 10),
-    "C": range(10, 16),
-}
+CHILD_PUGH_CLASS_SCORES = fields.CHILD_PUGH_CLASS_SCORES
 CHILD_PUGH_VALUES = tuple(
     f"{letter}{score}"
     for letter, scores in CHILD_PUGH_CLASS_SCORES.items()
@@ -314,7 +300,7 @@ RULES: tuple[Rule, ...] = (
             "carcinoma (HCC) and liver metastases; for another diagnosis the "
             "specialist team needs to look at your case."
         ),
-        review_topic="your diagnosis",
+        review_topic=fields.label("diagnosis"),
     ),
     Rule(
         id="lesion_count",
@@ -334,7 +320,9 @@ RULES: tuple[Rule, ...] = (
             "1–3 lesions, although more lesions can be treated in staged "
             "sessions."
         ),
-        review_topic="the number of lesions and whether staged sessions could work",
+        review_topic=(
+            f"{fields.label('lesion_count')} and whether staged sessions could work"
+        ),
     ),
     Rule(
         id="max_lesion_size",
@@ -353,7 +341,7 @@ RULES: tuple[Rule, ...] = (
             "The largest lesion is bigger than 5 cm; the published criteria "
             "prefer lesions of 5 cm or less and advise caution above that size."
         ),
-        review_topic="the size of the largest lesion",
+        review_topic=fields.label("max_lesion_cm"),
     ),
     Rule(
         id="optimal_lesion_size",
@@ -433,7 +421,9 @@ RULES: tuple[Rule, ...] = (
             "below 2 mg/dL, because a higher level suggests the liver has less "
             "reserve."
         ),
-        review_topic="your bilirubin and how much reserve your liver has",
+        review_topic=(
+            f"{fields.label('bilirubin_mg_dl')} and how much reserve the liver has"
+        ),
     ),
     Rule(
         id="platelets",
@@ -454,7 +444,8 @@ RULES: tuple[Rule, ...] = (
             "transfusion before the procedure."
         ),
         review_topic=(
-            "your platelet count and a platelet transfusion before the procedure"
+            f"{fields.label('platelets_per_ul')} and a platelet transfusion before "
+            "the procedure"
         ),
     ),
     Rule(
@@ -475,7 +466,10 @@ RULES: tuple[Rule, ...] = (
             "prefer more than 5 mm, because being close raises the risk of a "
             "bile collection (biloma) and the bile duct may need cooling."
         ),
-        review_topic="the distance to the bile ducts and whether they need cooling",
+        review_topic=(
+            f"{fields.label('bile_duct_distance_mm')} and whether the bile ducts "
+            "need cooling"
+        ),
     ),
     Rule(
         id="bclc_intermediate",
@@ -495,7 +489,10 @@ RULES: tuple[Rule, ...] = (
             "for stages 0–A, although TACE followed by cryoablation is a "
             "well-established combination for intermediate HCC."
         ),
-        review_topic="your BCLC stage and whether TACE followed by cryoablation fits",
+        review_topic=(
+            f"{fields.label('bclc_stage')} and whether TACE followed by "
+            "cryoablation fits"
+        ),
     ),
     Rule(
         id="bclc_advanced",

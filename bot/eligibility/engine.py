@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import fields
 from bot.eligibility.criteria import (
     BCLC_STAGES,
     CHILD_PUGH_CATEGORY_POINTS,
@@ -46,22 +47,6 @@ WITHIN = "within"
 OUTSIDE = "outside"
 MISSING = "missing"
 NOT_APPLICABLE = "not_applicable"
-
-# How the patient-facing next steps name a missing field.
-MISSING_FIELD_LABELS: Mapping[str, str] = {
-    "diagnosis": (
-        "the diagnosis (hepatocellular carcinoma, liver metastases or another "
-        "diagnosis)"
-    ),
-    "lesion_count": "the number of lesions",
-    "max_lesion_cm": "the size of the largest lesion",
-    "bilirubin_mg_dl": "your bilirubin level",
-    "platelets_per_ul": "your platelet count",
-    "child_pugh": (
-        "your Child-Pugh class and score (or your albumin, INR, and whether "
-        "there is ascites or encephalopathy, so that it can be calculated)"
-    ),
-}
 
 # Next-step sentences, by outcome (spec "Next steps"). The last step of every
 # outcome names something a coordinator can act on.
@@ -101,20 +86,12 @@ STEP_COORDINATOR_INCOMPLETE = (
     "reports and continue with you."
 )
 
-# Fields that must be whole numbers.
-_INTEGER_FIELDS = frozenset({"lesion_count"})
-# Fields for which zero is impossible ("zero lesions", a lesion of no size, an
-# INR of zero); every other numeric field only has to be non-negative.
-_POSITIVE_FIELDS = frozenset({"lesion_count", "max_lesion_cm", "inr"})
-_NUMERIC_FIELDS = (
-    "lesion_count",
-    "max_lesion_cm",
-    "bilirubin_mg_dl",
-    "platelets_per_ul",
-    "bile_duct_distance_mm",
-    "albumin_g_dl",
-    "inr",
-)
+# Whole numbers, fields for which zero is impossible ("zero lesions", a lesion
+# of no size, an INR of zero; every other number only has to be
+# non-negative), and the numeric fields: all from the field registry.
+_INTEGER_FIELDS = frozenset(fields.names_where(whole=True))
+_POSITIVE_FIELDS = frozenset(fields.names_where(positive=True))
+_NUMERIC_FIELDS = tuple(f.name for f in fields.FIELDS if f.numeric)
 _CHILD_PUGH_PATTERN = re.compile(r"^([A-Z])-?(\d{1,2})?$")
 
 
@@ -516,7 +493,7 @@ def _next_steps(
             STEP_COORDINATOR_UNLIKELY,
         ]
     if outcome == INCOMPLETE:
-        labels = [MISSING_FIELD_LABELS[name] for name in missing]
+        labels = [_asked_for(name) for name in missing]
         return [
             STEP_ASK_MISSING.format(fields="; ".join(labels)),
             *milan,
@@ -531,6 +508,12 @@ def _next_steps(
             STEP_COORDINATOR_REVIEW,
         ]
     return [STEP_SEND_RECORDS, *milan, STEP_COORDINATOR_LIKELY]
+
+
+def _asked_for(name: str) -> str:
+    """How the next steps ask for a missing field: its label, and its hint."""
+    spec = fields.field(name)
+    return f"{spec.label} ({spec.hint})" if spec.hint else spec.label
 
 
 def assess(facts: Mapping[str, Any]) -> Result:

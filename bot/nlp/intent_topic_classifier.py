@@ -31,11 +31,12 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.faq import RETRIEVAL_INTENT
 from bot.nlp.text_features import non_latin_share
+from bot.nlp.topic_model import TopicModel
 
 logger = logging.getLogger(__name__)
 
-RETRIEVAL_INTENT = "faq"
 OTHER_LANGUAGE_INTENT = "other_language"
 _FAQ_PAYLOAD = re.compile(r"^/faq/([a-z_]+)$")
 
@@ -110,8 +111,6 @@ class IntentTopicClassifier(IntentClassifier, GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the model on every intent example and persist it."""
-        from bot.nlp.topic_model import TopicModel
-
         texts, labels = [], []
         for example in training_data.intent_examples:
             label = _label_of(example)
@@ -133,8 +132,6 @@ class IntentTopicClassifier(IntentClassifier, GraphComponent):
         **kwargs: Any,
     ) -> "IntentTopicClassifier":
         """Load the arrays written by :meth:`train` (no pickle involved)."""
-        from bot.nlp.topic_model import TopicModel
-
         try:
             with model_storage.read_from(resource) as directory:
                 model = TopicModel.load(directory)

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from bot.nlp.text_features import prepare
 
@@ -49,9 +52,6 @@ class TopicModel:
             labels: one label per example (``"greet"``, ``"faq/risks"`` …).
             c: inverse regularisation strength of the logistic regression.
         """
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
         prepared = [prepare(t) for t in texts]
         word = TfidfVectorizer(
             analyzer="word",
@@ -104,9 +104,6 @@ class TopicModel:
     @classmethod
     def load(cls, directory: Path) -> "TopicModel":
         """Read a model written by :meth:`save`."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
         meta = json.loads((directory / "topic_model.json").read_text("utf-8"))
         arrays = np.load(directory / "topic_model.npz", allow_pickle=False)
         word = TfidfVectorizer(
@@ -136,6 +133,4 @@ def _vocab(vectorizer: object) -> Dict[str, int]:
 
 
 def _stack(*matrices: object) -> object:
-    from scipy.sparse import hstack
-
     return hstack(matrices).tocsr()

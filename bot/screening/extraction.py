@@ -3,8 +3,9 @@
 The extractor of :mod:`bot.nlp.labs` reads values stated with their name, in
 any order, several per message ("bilirubin 34 umol/L, plt 1.2 lakh"). The form
 also needs to read bare answers to its own question ("2" after "how many
-tumours?"); :func:`read_answer` gives the extractor that context by naming the
-field in front of the answer, so that units and conversions stay in one place.
+tumours?"); :func:`read_number` gives the extractor that context by naming the
+field around the answer (the registry's ``answer_context``), so that units and
+conversions stay in one place.
 
 Text starting with ``/`` is never read: it is a button payload or an attempt
 to inject ``/inform{...}``, and neither may set a value.
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any, Callable, Dict, Mapping, Tuple
+from typing import Any, Callable, Dict, Mapping
 
+from bot import fields as F
+from bot.nlp.labs.extractor import extract_lab_findings
+from bot.nlp.labs.findings import NO_UNIT, RANGE, LabFinding
 from bot.screening import answers
-from bot.screening.fields import HEALTH_FIELDS
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,14 @@ class Finding:
         raw: the number as typed, when the value came from a number.
         unit: the unit as typed (in the bot's spelling, e.g. ``µmol/L``).
         ambiguous: the value cannot be used without asking the patient.
-        reason: why it is ambiguous: :data:`NO_UNIT` (ask for the unit), or
-            another of the extractor's reasons (a bound, a range …: ask for
-            the value again).
+        reason: why it is ambiguous: :data:`NO_UNIT` (ask for the unit),
+            :data:`answers.WHICH` (ask which one), or another of the
+            extractor's reasons (a bound, a range …: ask for the value again).
         options: for a number without its unit, the canonical value under
             each unit the patient may mean (``{"mg/dL": 34.0, "µmol/L": 1.99}``).
-        text: the span of the message the value was read from.
+        text: the words the value was read from.
+        start: where those words start in the message (``-1``: not known).
+        end: where they end.
 
     """
 
@@ -47,40 +52,22 @@ class Finding:
     reason: str | None = None
     options: Mapping[str, Any] = dataclass_field(default_factory=dict)
     text: str | None = None
+    start: int = -1
+    end: int = -1
 
     @property
     def needs_unit(self) -> bool:
         """Tell whether the bot should ask which unit the number is in."""
         return self.ambiguous and self.reason == NO_UNIT and self.raw is not None
 
+    @property
+    def needs_choice(self) -> bool:
+        """Tell whether the bot should ask which of the field's values it is."""
+        return self.ambiguous and self.reason == answers.WHICH
 
-#: The extractor's reason for a number without its unit.
-NO_UNIT = "no_unit"
 
 #: Reads a message into findings by field; injectable for tests.
 Extractor = Callable[[str], Dict[str, Finding]]
-
-#: Units the bot offers when a value's unit is ambiguous (first = most usual).
-UNIT_CHOICES: Mapping[str, Tuple[str, ...]] = {
-    "bilirubin_mg_dl": ("mg/dL", "µmol/L"),
-    "max_lesion_cm": ("cm", "mm"),
-    "albumin_g_dl": ("g/dL", "g/L"),
-    "bile_duct_distance_mm": ("mm", "cm"),
-}
-
-#: How to name a field around a bare answer so that the extractor reads it.
-_CONTEXT: Mapping[str, str] = {
-    "lesion_count": "{answer} tumours",
-    "max_lesion_cm": "largest tumour {answer}",
-    "bilirubin_mg_dl": "total bilirubin {answer}",
-    "platelets_per_ul": "platelet count {answer}",
-    "child_pugh": "Child-Pugh {answer}",
-    "albumin_g_dl": "albumin {answer}",
-    "inr": "INR {answer}",
-    "bile_duct_distance_mm": "{answer} from the bile duct",
-    "bclc_stage": "BCLC stage {answer}",
-    "diagnosis": "{answer}",
-}
 
 
 def is_payload(text: str | None) -> bool:
@@ -100,62 +87,43 @@ def extract(text: str) -> Dict[str, Finding]:
     """
     if not text or is_payload(text):
         return {}
-    # Imported here: the extractor builds a spaCy pipeline on first use, and
-    # rasa_sdk imports every action module at start-up.
-    from bot.nlp.labs.extractor import extract_lab_findings
+    return {
+        name: _finding(item)
+        for name, item in extract_lab_findings(text).items()
+        if item.ambiguous or item.value is not None
+    }
 
-    return _normalise(extract_lab_findings(text))
 
-
-def _normalise(found: Any) -> Dict[str, Finding]:
-    """Turn the extractor's ``LabFinding`` objects into :class:`Finding` by field."""
-    items = (
-        found.items()
-        if isinstance(found, Mapping)
-        else ((_get(item, "field"), item) for item in found or ())
+def _finding(item: LabFinding) -> Finding:
+    raw = item.raw_value
+    is_number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    return Finding(
+        field=item.field,
+        value=None if item.ambiguous else item.value,
+        raw=float(raw) if is_number else None,
+        unit=item.unit or item.raw_unit or None,
+        ambiguous=item.ambiguous,
+        reason=item.reason,
+        options=dict(item.options or {}),
+        text=item.text,
+        start=item.start,
+        end=item.end,
     )
-    result: Dict[str, Finding] = {}
-    for name, item in items:
-        if name not in HEALTH_FIELDS:
-            continue
-        ambiguous = bool(_get(item, "ambiguous"))
-        value = None if ambiguous else _get(item, "value")
-        if value is None and not ambiguous:
-            continue
-        raw = _get(item, "raw_value")
-        is_number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-        result[name] = Finding(
-            field=name,
-            value=value,
-            raw=float(raw) if is_number else None,
-            unit=_get(item, "unit") or _get(item, "raw_unit") or None,
-            ambiguous=ambiguous,
-            reason=_get(item, "reason"),
-            options=dict(_get(item, "options") or {}),
-            text=_get(item, "text"),
-        )
-    return result
 
 
-def _get(item: Any, name: str) -> Any:
-    if isinstance(item, Mapping):
-        return item.get(name)
-    return getattr(item, name, None)
-
-
-def read_answer(
+def read_number(
     field: str, text: str, extractor: Extractor = extract
 ) -> Finding | None:
-    """Read a reply to the bot's question about ``field``.
+    """Read a reply to the bot's question about a numeric field or Child-Pugh.
 
     Tries, in order: the extractor on the text as it is; the extractor on the
-    text with the field named ("2" → "2 tumours"); the short-answer parsers of
-    :mod:`bot.screening.answers`; and a bare number for fields whose unit the
-    patient has to tell (marked ambiguous, so that the bot asks).
+    text with the field named ("2" → "2 tumours"); and a bare number, used as
+    it is for fields without a unit, or marked ambiguous for fields whose unit
+    the patient has to tell (so that the bot asks).
 
     Args:
         field: the field the bot asked about.
-        text: the patient's reply.
+        text: the patient's reply, without hedges ("about", "I think").
         extractor: the message reader (tests inject one).
 
     Returns:
@@ -164,32 +132,22 @@ def read_answer(
     """
     if not text or is_payload(text):
         return None
+    spec = F.field(field)
+    if answers.gives_alternatives(text, ranges=spec.kind == F.COUNT):
+        # "3 or 4": the report says one of them; ask for it as printed.
+        return Finding(field, None, ambiguous=True, reason=RANGE, text=text)
     found = extractor(text).get(field)
-    if found is None and field in _CONTEXT:
-        found = extractor(_CONTEXT[field].format(answer=text)).get(field)
+    if found is None:
+        found = extractor(spec.answer_context.format(answer=text)).get(field)
     if found is not None:
         return found
-    word = _WORD_ANSWERS.get(field)
-    if word is not None:
-        value = word(text)
-        return Finding(field, value) if value is not None else None
     number = answers.parse_bare_number(text)
-    if number is None:
+    if number is None or spec.kind == F.CHOICE:
         return None
-    if field in ("lesion_count", "inr"):
-        return Finding(field, number, raw=number)
-    if field in UNIT_CHOICES:
-        return Finding(
-            field, None, raw=number, ambiguous=True, reason=NO_UNIT, text=text
-        )
-    return None
-
-
-_WORD_ANSWERS: Mapping[str, Callable[[str], str | None]] = {
-    "diagnosis": answers.parse_diagnosis,
-    "ascites": answers.parse_ascites,
-    "encephalopathy": answers.parse_encephalopathy,
-}
+    typed = f"{number:g}"  # the number as typed, without the words around it
+    if not spec.ask_unit:
+        return Finding(field, number, raw=number, text=typed)
+    return Finding(field, None, raw=number, ambiguous=True, reason=NO_UNIT, text=typed)
 
 
 def convert(
@@ -208,8 +166,7 @@ def convert(
 
     """
     typed = f"{raw:g} {unit}"
-    text = _CONTEXT.get(field, "{answer}").format(answer=typed)
-    found = extractor(text).get(field)
+    found = extractor(F.field(field).answer_context.format(answer=typed)).get(field)
     if found is None or found.ambiguous or found.value is None:
         return None
     return Finding(field, found.value, raw=raw, unit=unit, text=typed)

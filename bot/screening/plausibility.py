@@ -5,12 +5,14 @@ A patient copying a report on a phone can drop a decimal point, type mg/dL for
 checked against two kinds of range:
 
 * **impossible** – a value no report can show (a negative count, zero
-  tumours, a size of zero). The bot says it cannot use it and asks again, the
-  way ``bot.eligibility.assess`` would refuse it with a ``ValueError``.
+  tumours, a size of zero, a fraction of a tumour). The bot says it cannot
+  use it and asks again, the way ``bot.eligibility.assess`` would refuse it
+  with a ``ValueError``.
 * **implausible** – a value a report can show but that is far more often a
-  slip (bilirubin above 30 mg/dL, more than 15 tumours, a tumour larger than
-  20 cm, platelets below 5,000 or above 1,500,000 per µL). The bot reads it
-  back and asks the patient to confirm; a confirmed value is used as given.
+  slip (outside the field's ``plausible`` range in :mod:`bot.fields`, e.g.
+  bilirubin above 30 mg/dL, more than 15 tumours, a tumour larger than
+  20 cm). The bot reads it back and asks the patient to confirm; a confirmed
+  value is used as given.
 
 These limits only decide when to double-check what was typed. They are not in
 the source document and never appear in an answer or change an outcome; the
@@ -20,9 +22,10 @@ selection criteria are in ``bot.eligibility``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
+
+from bot import fields as F
 
 
 class Plausibility(str, Enum):
@@ -33,65 +36,33 @@ class Plausibility(str, Enum):
     IMPOSSIBLE = "impossible"
 
 
-@dataclass(frozen=True)
-class Limits:
-    """The plausible band of one field; ``None`` leaves that side open.
-
-    Attributes:
-        low: values below are implausible.
-        high: values above are implausible.
-        minimum_exclusive: values at or below are impossible.
-        integer: whether a fractional value is impossible (counts).
-
-    """
-
-    low: float | None = None
-    high: float | None = None
-    minimum_exclusive: float = 0.0
-    integer: bool = False
-
-
-#: Conversation safeguards per field (canonical units). Chosen wide: a value
-#: outside is much more likely a slip than a real result, and confirming costs
-#: the patient one tap.
-LIMITS: Mapping[str, Limits] = {
-    "lesion_count": Limits(high=15, integer=True),
-    "max_lesion_cm": Limits(high=20),
-    "bilirubin_mg_dl": Limits(high=30),
-    "platelets_per_ul": Limits(low=5_000, high=1_500_000),
-    "albumin_g_dl": Limits(low=1, high=7),
-    "inr": Limits(low=0.5, high=10),
-    # A tumour can touch a bile duct: zero millimetres is possible.
-    "bile_duct_distance_mm": Limits(high=200, minimum_exclusive=-1e-9),
-}
-
-
 def check(field: str, value: Any) -> Plausibility:
     """Classify one canonical value as typed from a report.
 
     Args:
-        field: a field name of ``spec/eligibility.md``.
+        field: a field of :mod:`bot.fields`.
         value: its value in canonical units; words (diagnosis, Child-Pugh)
             are always :attr:`Plausibility.OK` here, their vocabulary is the
-            extractor's business.
+            reader's business.
 
     Returns:
         :attr:`Plausibility.IMPOSSIBLE`, :attr:`Plausibility.IMPLAUSIBLE` or
         :attr:`Plausibility.OK`.
 
     """
-    limits = LIMITS.get(field)
-    if limits is None:
+    spec = F.field(field)
+    if not spec.numeric:
         return Plausibility.OK
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return Plausibility.IMPOSSIBLE
     number = float(value)
-    if not math.isfinite(number) or number <= limits.minimum_exclusive:
+    if not math.isfinite(number) or number < 0:
         return Plausibility.IMPOSSIBLE
-    if limits.integer and not number.is_integer():
+    if number == 0 and not spec.zero_on_report:
         return Plausibility.IMPOSSIBLE
-    if (limits.low is not None and number < limits.low) or (
-        limits.high is not None and number > limits.high
-    ):
+    if spec.kind == F.COUNT and not number.is_integer():
+        return Plausibility.IMPOSSIBLE  # a fraction of a tumour
+    low, high = spec.plausible
+    if (low is not None and number < low) or (high is not None and number > high):
         return Plausibility.IMPLAUSIBLE
     return Plausibility.OK

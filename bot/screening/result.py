@@ -2,27 +2,45 @@
 
 The outcome is a comparison with the published criteria and a suggested next
 step, never a medical decision: every result is followed by the response that
-says so, and the outcomes that need a specialist's eyes offer a coordinator.
+says so, and every result ends with a next-step button (send records, talk to
+a coordinator), so that no patient is left without a way on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping
+from typing import Any, List, Mapping
 
-from bot.screening.fields import HEALTH_FIELDS, coerce
-from bot.screening.flow import Reply
+from bot.eligibility import Result, assess
+from bot.screening.replies import Reply
+from bot.screening.values import bullet_lines, facts
 
 R_NOT_A_DECISION = "utter_not_a_medical_decision"
-R_OFFER_COORDINATOR = "utter_screening_offer_coordinator"
-R_OFFER_CONTINUE = "utter_screening_offer_continue"
 R_INCOMPLETE = "utter_screening_incomplete"
 R_REASONS_SO_FAR = "utter_screening_reasons_so_far"
 R_NOTES = "utter_screening_notes"
+R_ERROR = "utter_screening_error"
+R_AGAIN = "utter_screening_result_again"
 
-#: Outcomes after which the patient is offered a coordinator (the handoff
-#: turns the button into an escalation).
-COORDINATOR_OUTCOMES = frozenset({"needs_review", "unlikely_suitable"})
+#: The next-step message (and its buttons) of each outcome.
+NEXT_STEPS: Mapping[str, str] = {
+    "likely_suitable": "utter_screening_offer_records",
+    "needs_review": "utter_screening_offer_coordinator",
+    "unlikely_suitable": "utter_screening_offer_coordinator",
+    "incomplete": "utter_screening_offer_continue",
+}
+#: When no result could be worked out.
+ERROR_NEXT_STEP = "utter_screening_offer_coordinator"
+
+#: Outcomes whose next step is the offer of a coordinator ("yes" accepts it).
+COORDINATOR_OUTCOMES = frozenset(
+    outcome for outcome, response in NEXT_STEPS.items() if response == ERROR_NEXT_STEP
+)
+
+
+def next_step_response(outcome: str | None) -> str:
+    """Return the next-step response of an outcome (unknown: the coordinator offer)."""
+    return NEXT_STEPS.get(outcome or "", ERROR_NEXT_STEP)
 
 
 @dataclass(frozen=True)
@@ -37,38 +55,17 @@ class Screening:
     """
 
     values: Mapping[str, Any]
-    result: Any
+    result: Result
     replies: List[Reply]
 
 
-def facts_from_slots(slots: Mapping[str, Any]) -> Dict[str, Any]:
-    """Collect the health values the form filled, in the types ``assess`` wants.
-
-    Args:
-        slots: the form's slot values.
-
-    Returns:
-        The non-empty health fields (counts as ``int``; Rasa may hand back
-        ``2.0`` for a count stored as ``2``).
-
-    """
-    return {
-        name: coerce(name, slots[name])
-        for name in HEALTH_FIELDS
-        if slots.get(name) is not None
-    }
-
-
-def bullet_lines(items: List[str]) -> str:
-    """Format sentences as "- " lines, one per item (empty for no items)."""
-    return "\n".join(f"- {item}" for item in items)
-
-
-def conclude(slots: Mapping[str, Any]) -> Screening:
+def conclude(slots: Mapping[str, Any], again: bool = False) -> Screening:
     """Assess the screening and choose the messages that report it.
 
     Args:
         slots: the form's slot values.
+        again: a result was shown before, for other values (a correction):
+            say that this one replaces it.
 
     Returns:
         The finished :class:`Screening`. Replies: ``utter_screening_<outcome>``
@@ -76,40 +73,38 @@ def conclude(slots: Mapping[str, Any]) -> Screening:
         lines; for ``incomplete``, the reasons already known follow in their
         own message); the notes that do not change the outcome (multi-probe,
         Milan criteria), if any; ``utter_not_a_medical_decision`` (always);
-        then, for ``needs_review`` and ``unlikely_suitable``, the offer of a
-        coordinator, and for ``incomplete`` the offer to continue.
+        then the outcome's next-step message with its buttons.
 
     Raises:
         ValueError: when a value is impossible (the form's checks should have
             caught it; the caller treats it as a failure).
 
     """
-    from bot.eligibility import assess
-
-    values = facts_from_slots(slots)
-    result = assess(values)
-    outcome = result.outcome
-    next_steps = bullet_lines(result.next_steps)
-    replies: List[Reply] = []
-    if outcome == "incomplete":
+    values = facts(slots)
+    outcome = assess(values)
+    next_steps = bullet_lines(outcome.next_steps)
+    replies: List[Reply] = [Reply(R_AGAIN)] if again else []
+    if outcome.outcome == "incomplete":
         replies.append(Reply(R_INCOMPLETE, {"next_steps": next_steps}))
-        if result.reasons:
+        if outcome.reasons:
             # Criteria already outside their range, whatever is still missing.
             replies.append(
-                Reply(R_REASONS_SO_FAR, {"reasons": bullet_lines(result.reasons)})
+                Reply(R_REASONS_SO_FAR, {"reasons": bullet_lines(outcome.reasons)})
             )
     else:
         replies.append(
             Reply(
-                f"utter_screening_{outcome}",
-                {"reasons": bullet_lines(result.reasons), "next_steps": next_steps},
+                f"utter_screening_{outcome.outcome}",
+                {"reasons": bullet_lines(outcome.reasons), "next_steps": next_steps},
             )
         )
-    if result.notes:
-        replies.append(Reply(R_NOTES, {"notes": bullet_lines(result.notes)}))
+    if outcome.notes:
+        replies.append(Reply(R_NOTES, {"notes": bullet_lines(outcome.notes)}))
     replies.append(Reply(R_NOT_A_DECISION))
-    if outcome in COORDINATOR_OUTCOMES:
-        replies.append(Reply(R_OFFER_COORDINATOR))
-    elif outcome == "incomplete":
-        replies.append(Reply(R_OFFER_CONTINUE))
-    return Screening(values=values, result=result, replies=replies)
+    replies.append(Reply(next_step_response(outcome.outcome)))
+    return Screening(values=values, result=outcome, replies=replies)
+
+
+def failure_replies() -> List[Reply]:
+    """What to say when the values could not be assessed (never a guess)."""
+    return [Reply(R_ERROR), Reply(R_NOT_A_DECISION), Reply(ERROR_NEXT_STEP)]

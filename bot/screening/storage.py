@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from bot.screening.fields import format_number
+from bot.screening.values import format_number
 from bot.store.conversations import record_consent as store_consent
-from bot.store.edge import write_for_conversation
+from bot.store.edge import call_for_conversation
 from bot.store.screenings import save_screening
 
 #: Version of the consent question's wording (``utter_ask_health_consent`` in
@@ -37,16 +37,13 @@ def record_consent(*, channel: str, sender_id: str) -> bool:
         True when recorded; False when the data layer failed (logged).
 
     """
-    return write_for_conversation(
-        lambda session, conversation: store_consent(
-            session=session,
-            conversation=conversation,
-            given=True,
-            wording_version=CONSENT_WORDING_VERSION,
-        ),
+    return call_for_conversation(
+        store_consent,
         channel=channel,
         sender_id=sender_id,
         what="screening consent",
+        given=True,
+        wording_version=CONSENT_WORDING_VERSION,
     ).ok
 
 
@@ -78,20 +75,16 @@ def store_screening(
         e.g. no consent on record).
 
     """
-    facts = build_facts(values, typed or {})
-    return write_for_conversation(
-        lambda session, conversation: save_screening(
-            session=session,
-            conversation=conversation,
-            facts=facts,
-            outcome=outcome,
-            rules_version=rules_version,
-            flags=sorted(flags),
-            reasons=list(reasons),
-        ),
+    return call_for_conversation(
+        save_screening,
         channel=channel,
         sender_id=sender_id,
         what="screening",
+        facts=build_facts(values, typed or {}),
+        outcome=outcome,
+        rules_version=rules_version,
+        flags=sorted(flags),
+        reasons=list(reasons),
     ).ok
 
 

@@ -21,19 +21,26 @@ import getpass
 import sys
 from typing import List
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from bot.logsafety import private_umask
+from bot.settings import SettingsError, get_settings
+from bot.store import migrate
+from bot.store.audit import staff_actor
+from bot.store.crypto import generate_key
+from bot.store.db import session_scope
 from bot.store.errors import StoreError
+from bot.store.privacy import erase_conversation, purge_expired
+from bot.store.rotation import rotate_keys
+from bot.store.staff import create_staff, get_staff_by_email
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
 def _cmd_migrate(args: argparse.Namespace) -> None:
-    from bot.settings import get_settings
-    from bot.store import migrate
-
     migrate.upgrade("head")
     print(
         f"database {_safe_url(get_settings().database_url_or_default)} "
@@ -42,22 +49,15 @@ def _cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def _cmd_downgrade(args: argparse.Namespace) -> None:
-    from bot.store import migrate
-
     migrate.downgrade(args.revision)
     print(f"database at revision {migrate.current_revision() or 'base (empty)'}")
 
 
 def _cmd_current(args: argparse.Namespace) -> None:
-    from bot.store import migrate
-
     print(migrate.current_revision() or "base (empty)")
 
 
 def _cmd_purge(args: argparse.Namespace) -> None:
-    from bot.store.db import session_scope
-    from bot.store.privacy import purge_expired
-
     with session_scope() as session:
         report = purge_expired(session=session, days=args.days)
     print(
@@ -69,11 +69,6 @@ def _cmd_purge(args: argparse.Namespace) -> None:
 
 
 def _cmd_erase(args: argparse.Namespace) -> None:
-    from bot.store.audit import staff_actor
-    from bot.store.db import session_scope
-    from bot.store.privacy import erase_conversation
-    from bot.store.staff import get_staff_by_email
-
     with session_scope() as session:
         actor, staff_id = "cli", None
         if args.by:
@@ -104,11 +99,6 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _cmd_create_staff(args: argparse.Namespace) -> None:
-    from sqlalchemy.exc import IntegrityError
-
-    from bot.store.db import session_scope
-    from bot.store.staff import create_staff
-
     password = _read_password(args.password_stdin)
     try:
         with session_scope() as session:
@@ -126,9 +116,6 @@ def _cmd_create_staff(args: argparse.Namespace) -> None:
 
 
 def _cmd_rotate_keys(args: argparse.Namespace) -> None:
-    from bot.store.db import session_scope
-    from bot.store.rotation import rotate_keys
-
     with session_scope() as session:
         counts = rotate_keys(session=session)
     total = sum(counts.values())
@@ -137,8 +124,6 @@ def _cmd_rotate_keys(args: argparse.Namespace) -> None:
 
 
 def _cmd_generate_key(args: argparse.Namespace) -> None:
-    from bot.store.crypto import generate_key
-
     print(generate_key())
 
 
@@ -187,8 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: List[str] | None = None) -> int:
     """Run one command; returns the exit status."""
-    from bot.settings import SettingsError
-
+    # The database and keys it may create under var/ are the owner's only.
+    private_umask()
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -98,6 +98,47 @@ def write_for_conversation(
         return Written(ok=False)
 
 
+def call_for_conversation(
+    repository: Callable[..., T],
+    *,
+    channel: str,
+    sender_id: str,
+    what: str,
+    level: int = logging.ERROR,
+    **arguments: object,
+) -> Written[T]:
+    """Call a repository function for the patient's conversation; never raise.
+
+    :func:`write_for_conversation` for the usual case, a repository function
+    that takes ``session`` and ``conversation`` by keyword::
+
+        call_for_conversation(
+            record_consent, channel=c, sender_id=s, what="consent", given=True
+        )
+
+    Args:
+        repository: e.g. ``bot.store.screenings.save_screening``.
+        channel: the input channel.
+        sender_id: the channel's (namespaced) id of the patient.
+        what: a short description for the log line, never patient text.
+        level: how loudly a failure is logged.
+        **arguments: the repository's other keyword arguments.
+
+    Returns:
+        What :func:`write_for_conversation` returns.
+
+    """
+    return write_for_conversation(
+        lambda session, conversation: repository(
+            session=session, conversation=conversation, **arguments
+        ),
+        channel=channel,
+        sender_id=sender_id,
+        what=what,
+        level=level,
+    )
+
+
 def describe_error(error: BaseException) -> str:
     """The error's type and where it was raised, without its message.
 

@@ -137,3 +137,61 @@ def test_request_human_opens_a_ticket_and_says_what_happens_next(
     ]
     [(reason, priority, status, _)] = _tickets(app_db)
     assert (reason, priority, status) == ("patient_request", "normal", "waiting")
+
+
+def test_a_button_for_an_unknown_topic_gets_the_clarifying_question(
+    tracker_factory, run
+):
+    # The input guard turns /faq/<unknown> into /nlu_fallback: nothing to rank,
+    # so the broadest topics are offered instead of an empty reply.
+    tracker = tracker_factory(
+        latest_message={"text": "/nlu_fallback", "intent": {"name": "nlu_fallback"}}
+    )
+    dispatcher, _ = run(ActionClarify(), tracker)
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_clarify"
+    assert [b["payload"] for b in message["buttons"]] == [
+        "/faq/what_is_cryoablation",
+        "/faq/selection_criteria",
+        "/request_human",
+    ]
+
+
+def test_repeated_urgent_messages_claiming_other_channels_leave_one_ticket(
+    tracker_factory, run, app_db
+):
+    # Before: the conversation row was keyed by the input channel a message
+    # claimed, so each claim ("whatsapp", "x1", ...) was a new conversation with
+    # a new urgent ticket. The channel now comes from the sender id's prefix,
+    # which only the receiving channel can produce.
+    for claimed in ("rest", "whatsapp", "socketio", "x1", "x2"):
+        tracker = tracker_factory(
+            sender_id="rest:patient-9",
+            latest_message={"text": "/urgent_symptoms", "intent": {}},
+            events=[
+                {
+                    "event": "user",
+                    "text": "/urgent_symptoms",
+                    "parse_data": {},
+                    "input_channel": claimed,
+                }
+            ],
+        )
+        run(ActionEmergency(), tracker)
+    [(reason, priority, status, _)] = _tickets(app_db)
+    assert (reason, priority, status) == ("urgent_symptoms", "urgent", "waiting")
+
+
+def test_the_channel_recorded_is_the_one_that_owns_the_sender_id(tracker_factory):
+    from actions import channel_of
+
+    def tracker(sender, claimed):
+        return tracker_factory(
+            sender_id=sender,
+            events=[{"event": "user", "text": "hi", "input_channel": claimed}],
+        )
+
+    assert channel_of(tracker("web:" + "0" * 32, "whatsapp")) == "socketio"
+    assert channel_of(tracker("rest:crm-1", "socketio")) == "rest"
+    # A conversation from before namespacing keeps its recorded channel.
+    assert channel_of(tracker("447700900123", "whatsapp")) == "whatsapp"

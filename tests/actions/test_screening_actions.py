@@ -1,8 +1,28 @@
-"""ValidateScreeningForm and ActionScreeningResult, run as the action server does."""
+"""The screening's actions, run as the action server runs them.
+
+ValidateScreeningForm (the form's validation), ActionAskScreeningResult (the
+result, asked by the form) and ActionScreeningEnd, with rasa_sdk's Tracker and
+CollectingDispatcher, the real extractor, the real rules and the domain as
+Rasa sends it (responses included, for the buttons on screen).
+"""
+
+import pathlib
 
 import pytest
+import yaml
 
-from actions.screening import ActionScreeningResult, ValidateScreeningForm
+from actions.screening import (
+    ActionAskScreeningResult,
+    ActionScreeningEnd,
+    ValidateScreeningForm,
+)
+from bot.screening.state import next_question
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+DOMAIN["responses"] = {}
+for path in sorted((ROOT / "data/responses").glob("*.yml")):
+    DOMAIN["responses"].update(yaml.safe_load(path.read_text())["responses"])
 
 CONSENTED = {"health_consent": True}
 ALL_MAIN = {
@@ -31,8 +51,8 @@ HEALTH_SLOTS = (
 
 @pytest.fixture
 def stored(monkeypatch):
-    """Replace the storage adapter; record what the actions asked it to store."""
-    calls = {"consent": [], "screening": []}
+    """Replace the storage adapter and the tickets; record what was asked of them."""
+    calls = {"consent": [], "screening": [], "tickets": []}
 
     def record_consent(**kwargs):
         calls["consent"].append(kwargs)
@@ -42,140 +62,181 @@ def stored(monkeypatch):
         calls["screening"].append(kwargs)
         return True
 
+    def request_coordinator(**kwargs):
+        calls["tickets"].append(kwargs)
+        return 1
+
     monkeypatch.setattr("bot.screening.storage.record_consent", record_consent)
     monkeypatch.setattr("bot.screening.storage.store_screening", store_screening)
+    monkeypatch.setattr("actions.screening.request_coordinator", request_coordinator)
     return calls
 
 
-@pytest.fixture
-def form(tracker_factory, run, stored):
-    """Send one message to the form; return (responses, slot updates, events)."""
+class Conversation:
+    """One patient and the form, through the actions (Rasa's part emulated)."""
 
-    def send(text, intent="inform", requested=None, events=None, **slots):
-        from bot.screening.flow import next_question
+    def __init__(self, tracker_factory, run, **slots):
+        self.tracker_factory = tracker_factory
+        self.run_action = run
+        self.slots = dict(slots)
+        self.slots["requested_slot"] = next_question(self.slots)
+        self.messages = []
+        self.events = []
 
-        slots = dict(slots)
-        slots.setdefault("requested_slot", requested or next_question(slots))
+    @property
+    def asked(self):
+        return self.slots["requested_slot"]
+
+    @property
+    def names(self):
+        return [m["response"] for m in self.messages]
+
+    def tracker(self, text="", intent="", events=None):
         latest = {"text": text, "intent": {"name": intent}, "entities": []}
-        tracker = tracker_factory(
+        return self.tracker_factory(
             events=events,
             latest_message=latest,
-            slots=slots,
+            slots=dict(self.slots),
             active_loop={"name": "screening_form"},
         )
-        dispatcher, result = run(ValidateScreeningForm(), tracker)
-        updates = {e["name"]: e["value"] for e in result if e["event"] == "slot"}
-        return dispatcher.messages, updates, result
 
-    return send
+    def say(self, text, intent="inform", events=None):
+        dispatcher, events = self.run_action(
+            ValidateScreeningForm(), self.tracker(text, intent, events), DOMAIN
+        )
+        self.messages, self.events = list(dispatcher.messages), events
+        for event in events:
+            if event["event"] == "slot":
+                self.slots[event["name"]] = event["value"]
+        if events and self.asked == "screening_result":
+            self.show_result()
+        return events
+
+    def show_result(self):
+        """Rasa asks the result: action_ask_screening_result runs."""
+        dispatcher, events = self.run_action(
+            ActionAskScreeningResult(), self.tracker(), DOMAIN
+        )
+        self.messages += dispatcher.messages
+        for event in events:
+            self.slots[event["name"]] = event["value"]
+        self.slots["requested_slot"] = next_question(self.slots)
+
+    def end(self):
+        """The form ended: action_screening_end runs."""
+        dispatcher, events = self.run_action(
+            ActionScreeningEnd(), self.tracker(), DOMAIN
+        )
+        self.messages = list(dispatcher.messages)
+        return events
 
 
-def names(messages):
-    return [m["response"] for m in messages]
+@pytest.fixture
+def talk(tracker_factory, run, stored):
+    def start(**slots):
+        return Conversation(tracker_factory, run, **slots)
+
+    return start
 
 
 # -- start and consent --------------------------------------------------------
 
 
-def test_the_form_starts_with_the_consent_question(form):
+def test_the_form_starts_with_the_consent_question(talk):
+    chat = talk(screening_state={"misses": {"diagnosis": 2}})
     events = [
         {"event": "user", "text": "could it work for me? bilirubin 1.1 mg/dl"},
         {"event": "action", "name": "utter_screening_intro"},
         {"event": "active_loop", "name": "screening_form"},
     ]
-    messages, updates, _ = form(
-        "could it work for me? bilirubin 1.1 mg/dl",
-        intent="check_eligibility",
-        events=events,
-        requested="health_consent",
-        screening_attempts={"diagnosis": 2},
+    chat.say(
+        "could it work for me? bilirubin 1.1 mg/dl", "check_eligibility", events=events
     )
-    assert messages == []
-    assert updates["requested_slot"] == "health_consent"
-    assert updates["screening_attempts"] is None  # a new run starts afresh
-    assert "bilirubin_mg_dl" not in updates  # nothing read before consent
+    assert chat.messages == []
+    assert chat.asked == "health_consent"
+    assert chat.slots["screening_state"]["misses"] == {}  # a new run starts afresh
+    assert chat.slots.get("bilirubin_mg_dl") is None  # nothing read before consent
 
 
-def test_consent_yes_is_recorded_and_the_first_question_follows(form, stored):
-    messages, updates, _ = form("/affirm", intent="affirm", requested="health_consent")
-    assert updates["health_consent"] is True
-    assert updates["requested_slot"] == "diagnosis"
+def test_consent_yes_is_recorded_and_the_first_question_follows(talk, stored):
+    chat = talk()
+    chat.say("/affirm", "affirm")
+    assert chat.slots["health_consent"] is True
+    assert chat.asked == "diagnosis"
     assert stored["consent"] == [{"channel": "rest", "sender_id": "patient-1"}]
-    assert messages == []
 
 
-def test_consent_no_ends_the_form_and_clears_values(form, stored):
-    messages, updates, _ = form(
-        "/deny", intent="deny", requested="health_consent", bilirubin_mg_dl=2.3
-    )
-    assert updates["health_consent"] is False
-    assert updates["requested_slot"] is None
-    assert all(updates[name] is None for name in HEALTH_SLOTS)
+def test_consent_no_ends_the_form_clears_values_and_says_so(talk, stored):
+    chat = talk(bilirubin_mg_dl=2.3)
+    chat.say("/deny", "deny")
+    assert chat.slots["health_consent"] is False
+    assert chat.asked is None
+    assert all(chat.slots.get(name) is None for name in HEALTH_SLOTS)
     assert stored["consent"] == []
+    chat.end()
+    assert chat.names == ["utter_screening_no_consent"]
 
 
-def test_an_unclear_consent_answer_asks_again(form, stored):
-    messages, updates, _ = form(
-        "bilirubin 2.3 mg/dl", intent="inform", requested="health_consent"
-    )
-    assert names(messages) == ["utter_screening_consent_unclear"]
-    assert updates["requested_slot"] == "health_consent"
-    assert "bilirubin_mg_dl" not in updates
+def test_an_unclear_consent_answer_asks_again(talk, stored):
+    chat = talk()
+    events = chat.say("bilirubin 2.3 mg/dl")
+    assert chat.names == ["utter_screening_consent_unclear"]
+    assert chat.asked == "health_consent"
+    assert chat.slots.get("bilirubin_mg_dl") is None
     # A slot event, so that Rasa does not reject the form for this message.
-    assert updates["screening_attempts"] == {"health_consent": 1}
+    assert any(e["name"] == "screening_state" for e in events)
     assert stored["consent"] == []
 
 
 # -- values -------------------------------------------------------------------
 
 
-def test_several_values_in_one_message_in_any_order(form):
-    messages, updates, _ = form(
-        "platelets 1.2 lakh, biggest 28 mm, it's HCC with 2 lesions", **CONSENTED
-    )
-    assert updates["platelets_per_ul"] == 120000
-    assert updates["max_lesion_cm"] == 2.8
-    assert updates["diagnosis"] == "hcc"
-    assert updates["lesion_count"] == 2
-    assert updates["requested_slot"] == "bilirubin_mg_dl"
-    assert names(messages) == ["utter_screening_noted"]
-    assert messages[0]["noted"].splitlines() == [
-        "- diagnosis: liver cancer that started in the liver (HCC)",
+def test_several_values_in_one_message_in_any_order(talk):
+    chat = talk(**CONSENTED)
+    chat.say("platelets 1.2 lakh, biggest 28 mm, it's HCC with 2 lesions")
+    assert chat.slots["platelets_per_ul"] == 120000
+    assert chat.slots["max_lesion_cm"] == 2.8
+    assert chat.slots["diagnosis"] == "hcc"
+    assert chat.slots["lesion_count"] == 2
+    assert chat.asked == "bilirubin_mg_dl"
+    assert chat.names == ["utter_screening_noted"]
+    assert chat.messages[0]["noted"].splitlines() == [
+        "- diagnosis: liver cancer that started in the liver (HCC)"
+        ' (you typed "it\'s HCC with 2 lesions")',
         "- 2 tumours",
         "- largest tumour 2.8 cm (you typed 28 mm)",
         "- platelets 120,000 per µL (you typed 1.2 lakh)",
     ]
 
 
-def test_a_correction_overwrites_the_earlier_value(form):
-    messages, updates, _ = form("sorry, platelets are 80k", **ALL_MAIN)
-    assert updates["platelets_per_ul"] == 80000
-    assert names(messages) == ["utter_screening_corrected"]
-    assert updates["requested_slot"] == "child_pugh"
+def test_a_correction_before_the_result_overwrites_and_says_so(talk):
+    chat = talk(**ALL_MAIN)
+    chat.say("sorry, platelets are 80k")
+    assert chat.slots["platelets_per_ul"] == 80000
+    assert chat.names == ["utter_screening_corrected"]
+    assert chat.asked == "child_pugh"
 
 
-def test_an_ambiguous_bilirubin_asks_for_the_unit(form):
-    slots = {**CONSENTED, "diagnosis": "metastasis", "lesion_count": 1}
-    messages, updates, _ = form("bilirubin 34", max_lesion_cm=2.0, **slots)
-    assert "bilirubin_mg_dl" not in updates
-    assert updates["requested_slot"] == "bilirubin_unit"
-    assert updates["screening_readback"] == "bilirubin 34"
-    pending = updates["pending_unit"]
-
-    messages, updates, _ = form(
-        "µmol/L", max_lesion_cm=2.0, pending_unit=pending, **slots
+def test_change_the_bilirubin_keeps_the_unit_it_was_typed_in(talk):
+    chat = talk(
+        **ALL_MAIN,
+        screening_state={"typed": {"bilirubin_mg_dl": {"raw": 1.1, "unit": "mg/dL"}}},
     )
-    assert updates["bilirubin_mg_dl"] == 1.99
-    assert updates["pending_unit"] is None
-    assert updates["requested_slot"] == "platelets_per_ul"
-    assert messages[0]["noted"] == "- bilirubin 1.99 mg/dL (you typed 34 µmol/L)"
+    chat.say("change the bilirubin to 1.9")
+    assert chat.slots["bilirubin_mg_dl"] == 1.9
+    assert chat.messages[0]["corrected"] == "- bilirubin 1.9 mg/dL (you typed 1.9)"
 
 
-def test_the_other_unit_can_make_a_value_implausible(form):
-    pending = {"field": "bilirubin_mg_dl", "raw": 34.0, "options": {"mg/dL": 34.0}}
-    _, updates, _ = form("mg/dL", pending_unit=pending, **CONSENTED)
-    assert "bilirubin_mg_dl" not in updates
-    assert updates["requested_slot"] == "screening_confirm_value"
+def test_an_ambiguous_bilirubin_asks_for_the_unit(talk):
+    chat = talk(**CONSENTED, diagnosis="metastasis", lesion_count=1, max_lesion_cm=2.0)
+    chat.say("bilirubin 34")
+    assert chat.slots.get("bilirubin_mg_dl") is None
+    assert chat.asked == "bilirubin_unit"
+    assert chat.slots["screening_readback"] == "bilirubin 34"
+    chat.say("µmol/L")
+    assert chat.slots["bilirubin_mg_dl"] == 1.99
+    assert chat.asked == "platelets_per_ul"
+    assert chat.messages[0]["noted"] == "- bilirubin 1.99 mg/dL (you typed 34)"
 
 
 @pytest.mark.parametrize(
@@ -186,158 +247,268 @@ def test_the_other_unit_can_make_a_value_implausible(form):
         ("a 30 cm tumour", "max_lesion_cm", "largest tumour 30 cm"),
     ],
 )
-def test_an_implausible_value_is_read_back(form, text, field, readback):
-    messages, updates, _ = form(text, **CONSENTED)
-    assert field not in updates
-    assert updates["requested_slot"] == "screening_confirm_value"
-    assert updates["screening_readback"] == readback
-    assert messages == []
+def test_an_implausible_value_is_read_back(talk, text, field, readback):
+    chat = talk(**CONSENTED)
+    chat.say(text)
+    assert chat.slots.get(field) is None
+    assert chat.asked == "screening_confirm_value"
+    assert chat.slots["screening_readback"] == readback
+    assert chat.messages == []
 
 
-def _pending_bilirubin(form):
-    _, updates, _ = form("bilirubin 300 mg/dl", **CONSENTED)
-    return updates["pending_confirmation"]
+def test_a_confirmed_value_is_used(talk):
+    chat = talk(**CONSENTED)
+    chat.say("bilirubin 300 mg/dl")
+    chat.say("/affirm", "affirm")
+    assert chat.slots["bilirubin_mg_dl"] == 300.0
+    assert chat.asked == "diagnosis"
+    assert chat.names == ["utter_screening_noted"]
 
 
-def test_a_confirmed_value_is_used(form):
-    pending = _pending_bilirubin(form)
-    messages, updates, _ = form(
-        "/affirm", intent="affirm", pending_confirmation=pending, **CONSENTED
-    )
-    assert updates["bilirubin_mg_dl"] == 300.0
-    assert updates["pending_confirmation"] == []
-    assert updates["requested_slot"] == "diagnosis"
-    assert names(messages) == ["utter_screening_noted"]
+def test_a_denied_value_is_dropped_and_asked_again(talk):
+    chat = talk(**CONSENTED, diagnosis="metastasis", lesion_count=1, max_lesion_cm=2.0)
+    chat.say("bilirubin 300 mg/dl")
+    chat.say("/deny", "deny")
+    assert chat.slots.get("bilirubin_mg_dl") is None
+    assert chat.names == ["utter_screening_value_dropped"]
+    assert chat.messages[0]["field_label"] == "the bilirubin level"
+    assert chat.asked == "bilirubin_mg_dl"
 
 
-def test_a_denied_value_is_dropped_and_asked_again(form):
-    pending = _pending_bilirubin(form)
-    slots = {
-        **CONSENTED,
-        "diagnosis": "metastasis",
-        "lesion_count": 1,
-        "max_lesion_cm": 2.0,
-    }
-    messages, updates, _ = form(
-        "/deny", intent="deny", pending_confirmation=pending, **slots
-    )
-    assert "bilirubin_mg_dl" not in updates
-    assert names(messages) == ["utter_screening_value_dropped"]
-    assert messages[0]["field_label"] == "bilirubin"
-    assert updates["requested_slot"] == "bilirubin_mg_dl"
+def test_an_impossible_value_is_asked_again(talk):
+    chat = talk(**CONSENTED, diagnosis="hcc")
+    chat.say("0 lesions")
+    assert chat.slots.get("lesion_count") is None
+    assert chat.names == ["utter_screening_impossible_value"]
+    assert chat.messages[0]["value"] == "0 tumours"
+    assert chat.asked == "lesion_count"
 
 
-def test_an_impossible_value_is_asked_again(form):
-    slots = {**CONSENTED, "diagnosis": "hcc"}
-    messages, updates, _ = form("0 lesions", **slots)
-    assert "lesion_count" not in updates
-    assert names(messages) == ["utter_screening_impossible_value"]
-    assert messages[0]["value"] == "0 tumours"
-    assert updates["requested_slot"] == "lesion_count"
+def test_a_typed_slash_command_cannot_set_a_slot(talk):
+    chat = talk(**CONSENTED)
+    chat.say('/inform{"bilirubin_mg_dl": 0.5, "platelets_per_ul": 300000}')
+    assert chat.slots.get("bilirubin_mg_dl") is None
+    assert chat.slots.get("platelets_per_ul") is None
+    assert chat.names == ["utter_screening_not_understood"]
+    assert chat.asked == "diagnosis"
 
 
-def test_a_typed_slash_command_cannot_set_a_slot(form):
-    messages, updates, _ = form(
-        '/inform{"bilirubin_mg_dl": 0.5, "platelets_per_ul": 300000}',
-        intent="inform",
-        **CONSENTED,
-    )
-    assert not {"bilirubin_mg_dl", "platelets_per_ul"} & set(updates)
-    assert names(messages) == ["utter_screening_not_understood"]
-    assert updates["requested_slot"] == "diagnosis"
+# -- the cases of issue 11 ----------------------------------------------------
 
 
-def test_metastasis_skips_child_pugh(form):
-    slots = {**ALL_MAIN, "diagnosis": "metastasis", "platelets_per_ul": None}
-    _, updates, _ = form("platelets 90000", **slots)
-    assert updates["requested_slot"] is None  # done: no Child-Pugh for metastases
-
-
-# -- Child-Pugh ---------------------------------------------------------------
-
-
-def test_not_knowing_child_pugh_offers_to_work_it_out(form):
-    messages, updates, _ = form("I don't know", intent="dont_know", **ALL_MAIN)
-    assert updates["child_pugh_route"] == "offer"
-    assert updates["requested_slot"] == "child_pugh_offer"
-
-
-def test_working_out_child_pugh_step_by_step(form):
-    slots = {**ALL_MAIN, "child_pugh_route": "offer"}
-    _, updates, _ = form("/affirm", intent="affirm", **slots)
-    assert updates["child_pugh_route"] == "compute"
-    assert updates["requested_slot"] == "albumin_g_dl"
-
-    slots = {**ALL_MAIN, "child_pugh_route": "compute"}
-    for text, slot, value, asked_next in [
-        ("31 g/L", "albumin_g_dl", 3.1, "inr"),
-        ("1.4", "inr", 1.4, "ascites"),
-        ("mild", "ascites", "mild", "encephalopathy"),
-    ]:
-        _, updates, _ = form(text, **slots)
-        assert updates[slot] == value
-        assert updates["requested_slot"] == asked_next
-        slots[slot] = value
-
-    messages, updates, _ = form("none", **slots)
-    assert updates["encephalopathy"] == "none"
+def test_lay_answers_to_each_child_pugh_question(talk):
+    chat = talk(**ALL_MAIN)
+    chat.say("no idea what that is", "dont_know")
+    assert chat.asked == "child_pugh_offer"
+    chat.say("Yes, work it out", "faq")  # the button's title, typed
+    assert chat.asked == "albumin_g_dl"
+    chat.say("I think it was 31", "faq")
+    assert chat.slots["albumin_g_dl"] == 3.1
+    chat.say("around 1.4", "faq")
+    assert chat.slots["inr"] == 1.4
+    chat.say("yes, a small amount", "faq")
+    assert chat.slots["ascites"] == "mild"
+    chat.say("no, he has never been confused", "deny")
+    assert chat.slots["encephalopathy"] == "none"
     # bilirubin 1.1 (1 point), albumin 3.1 (2), INR 1.4 (1), mild (2), none (1)
-    assert updates["child_pugh"] == "B7"
-    assert updates["requested_slot"] is None
-    assert names(messages) == [
-        "utter_screening_noted",
-        "utter_screening_child_pugh_computed",
+    assert chat.slots["child_pugh"] == "B7"
+    assert "utter_screening_child_pugh_computed" in chat.names
+    assert chat.asked == "screening_check"
+
+
+def test_a_negated_answer_about_another_field(talk):
+    chat = talk(
+        **ALL_MAIN, albumin_g_dl=3.1, inr=1.4, screening_state={"route": "compute"}
+    )
+    assert chat.asked == "ascites"
+    chat.say("no, he is not confused", "deny")
+    assert chat.slots["encephalopathy"] == "none"
+    assert chat.slots.get("ascites") is None
+    assert chat.asked == "ascites"
+
+
+def test_a_restatement_of_an_earlier_field_while_another_question_is_on_screen(talk):
+    chat = talk(
+        **ALL_MAIN,
+        albumin_g_dl=3.1,
+        inr=1.4,
+        ascites="mild",
+        screening_state={"route": "compute"},
+    )
+    assert chat.asked == "encephalopathy"
+    chat.say("just to be clear, the fluid in his belly is only mild", "faq")
+    assert chat.slots["ascites"] == "mild"
+    assert chat.slots.get("encephalopathy") is None
+    assert chat.slots.get("child_pugh") is None  # nothing worked out from a guess
+    assert chat.names == ["utter_screening_unchanged"]
+    assert chat.asked == "encephalopathy"
+
+
+def test_the_read_back_with_a_change_then_the_result(talk, stored):
+    chat = talk(**ALL_MAIN, child_pugh="A6")
+    assert chat.asked == "screening_check"
+    chat.say("Change something", "faq")
+    assert chat.asked == "screening_change"
+    chat.say("the platelets are 40k")
+    assert chat.slots["platelets_per_ul"] == 40000
+    assert chat.asked == "screening_check"
+    assert (
+        "- platelets 40,000 per µL (you typed 40k)" in chat.slots["screening_readback"]
+    )
+    assert stored["screening"] == []  # no result before the values are confirmed
+    chat.say("All correct", "affirm")
+    assert "utter_screening_needs_review" in chat.names
+    assert stored["screening"][0]["outcome"] == "needs_review"
+    assert chat.asked == "screening_next_step"
+
+
+def test_a_correction_by_name_after_the_result_is_a_new_screening(talk, stored):
+    chat = talk(**ALL_MAIN, child_pugh="A6")
+    chat.say("/affirm", "affirm")
+    assert stored["screening"][-1]["outcome"] == "likely_suitable"
+    # Read by the form first, whatever the classifier says ("deny").
+    chat.say("no wait, platelets are 40k, please fix that", "deny")
+    assert chat.slots["platelets_per_ul"] == 40000
+    assert chat.names[0] == "utter_screening_corrected"
+    assert "utter_screening_needs_review" in chat.names
+    assert [s["outcome"] for s in stored["screening"]] == [
+        "likely_suitable",
+        "needs_review",
     ]
-    assert messages[1]["child_pugh"] == "B7"
 
 
-def test_continuing_without_child_pugh(form):
-    slots = {**ALL_MAIN, "child_pugh_route": "offer"}
-    messages, updates, _ = form("/deny", intent="deny", **slots)
-    assert updates["child_pugh_route"] == "skip"
-    assert names(messages) == ["utter_screening_child_pugh_skipped"]
-    assert updates["requested_slot"] is None
+def test_a_part_of_child_pugh_corrected_after_the_result_recomputes_it(talk, stored):
+    chat = talk(
+        **ALL_MAIN,
+        albumin_g_dl=3.1,
+        inr=1.4,
+        ascites="mild",
+        encephalopathy="mild",
+        child_pugh="B8",
+        screening_state={"route": "compute", "computed": True},
+    )
+    chat.say("/affirm", "affirm")
+    assert chat.slots["screening_outcome"] == "unlikely_suitable"
+    chat.say("no wait, he has never been confused, please fix that", "deny")
+    assert chat.slots["encephalopathy"] == "none"
+    assert chat.slots["child_pugh"] == "B7"
+    assert chat.slots["screening_outcome"] == "likely_suitable"
+    assert len(stored["screening"]) == 2
+
+
+def test_an_faq_question_in_the_middle_goes_to_the_rules_then_the_form_resumes(talk):
+    chat = talk(**ALL_MAIN)
+    assert chat.say("does the procedure hurt?", "faq") == []  # rejected
+    events = [
+        {"event": "user", "text": "does the procedure hurt?"},
+        {"event": "action", "name": "utter_faq"},
+    ]
+    chat.say("does the procedure hurt?", "faq", events=events)
+    assert chat.messages == []
+    assert chat.asked == "child_pugh"
+
+
+@pytest.mark.parametrize(
+    "slots, outcome, offer",
+    [
+        (
+            {**ALL_MAIN, "child_pugh": "A6"},
+            "likely_suitable",
+            "utter_screening_offer_records",
+        ),
+        (
+            {**ALL_MAIN, "child_pugh": "A6", "platelets_per_ul": 40000},
+            "needs_review",
+            "utter_screening_offer_coordinator",
+        ),
+        (
+            {**ALL_MAIN, "child_pugh": "C10"},
+            "unlikely_suitable",
+            "utter_screening_offer_coordinator",
+        ),
+        (
+            {**ALL_MAIN, "screening_state": {"route": "skip"}},
+            "incomplete",
+            "utter_screening_offer_continue",
+        ),
+    ],
+)
+def test_a_next_step_button_after_every_outcome(talk, stored, slots, outcome, offer):
+    chat = talk(**slots)
+    chat.say("All correct", "affirm")
+    assert stored["screening"][0]["outcome"] == outcome
+    assert chat.names[-2:] == ["utter_not_a_medical_decision", offer]
+    (variant,) = DOMAIN["responses"][offer]
+    assert "/request_human" in [b["payload"] for b in variant["buttons"]]
+
+
+def test_taking_the_coordinator_offer_hands_the_screening_over(talk, stored):
+    chat = talk(**{**ALL_MAIN, "child_pugh": "A6", "platelets_per_ul": 40000})
+    chat.say("All correct", "affirm")
+    chat.say("yes please", "affirm")  # "Would you like a coordinator ...?"
+    assert chat.asked is None  # the form ends
+    chat.end()
+    (ticket,) = stored["tickets"]
+    assert ticket["reason"] == "screening_review"
+    assert "needs_review" in ticket["summary"]
+    assert "platelets 40,000 per µL" in ticket["summary"]
+    assert chat.names == ["utter_request_human_received"]
+
+
+def test_talk_to_a_coordinator_typed_after_a_favourable_result(talk, stored):
+    chat = talk(**ALL_MAIN, child_pugh="A6")
+    chat.say("All correct", "affirm")
+    chat.say("talk to a coordinator", "faq")
+    assert chat.asked is None
+    chat.end()
+    assert stored["tickets"][0]["reason"] == "screening_review"
+
+
+def test_after_the_result_other_messages_go_to_the_rules(talk):
+    chat = talk(**ALL_MAIN, child_pugh="A6")
+    chat.say("All correct", "affirm")
+    assert chat.say("how long is the recovery?", "faq") == []
+    assert chat.say("thanks", "thank") == []
+
+
+def test_answer_the_missing_questions_after_an_incomplete_result(talk):
+    chat = talk(**ALL_MAIN, screening_state={"route": "skip"})
+    chat.say("All correct", "affirm")
+    chat.say("/check_eligibility", "check_eligibility")
+    assert chat.asked == "child_pugh"
+
+
+def test_stop_after_the_result_closes_the_screening(talk):
+    chat = talk(**ALL_MAIN, child_pugh="A6")
+    chat.say("All correct", "affirm")
+    chat.say("stop", "stop")
+    assert chat.asked is None
+    chat.end()
+    assert chat.names == ["utter_screening_closed"]
 
 
 # -- retries ------------------------------------------------------------------
 
 
-def test_two_failed_answers_explain_where_to_find_it_and_offer_to_go_on(form):
-    slots = {**ALL_MAIN, "diagnosis": "metastasis", "platelets_per_ul": None}
-    messages, updates, _ = form("what??", intent="nlu_fallback", **slots)
-    assert names(messages) == ["utter_screening_not_understood"]
-    assert updates["requested_slot"] == "platelets_per_ul"
-
-    slots["screening_attempts"] = updates["screening_attempts"]
-    messages, updates, _ = form("hmm", intent="out_of_scope", **slots)
-    assert names(messages) == ["utter_screening_help_platelets_per_ul"]
-    assert updates["screening_skip_offered"] == "platelets_per_ul"
-    assert updates["requested_slot"] == "screening_skip_offer"
-
-    slots.update(screening_skip_offered="platelets_per_ul")
-    messages, updates, _ = form("/dont_know", intent="dont_know", **slots)
-    assert updates["screening_skipped"] == ["platelets_per_ul"]
-    assert names(messages) == ["utter_screening_field_skipped"]
-    assert updates["requested_slot"] is None
+def test_two_failed_answers_explain_where_to_find_it_and_offer_to_go_on(talk):
+    chat = talk(**{**ALL_MAIN, "diagnosis": "metastasis", "platelets_per_ul": None})
+    chat.say("hmm", "nlu_fallback")
+    assert chat.names == ["utter_screening_not_understood"]
+    assert chat.asked == "platelets_per_ul"
+    chat.say("erm", "out_of_scope")
+    assert chat.names == ["utter_screening_help_platelets_per_ul"]
+    assert chat.asked == "screening_skip_offer"
+    chat.say("/dont_know", "dont_know")
+    assert chat.slots["screening_state"]["skipped"] == ["platelets_per_ul"]
+    assert chat.names == ["utter_screening_field_skipped"]
+    assert chat.asked == "screening_check"
 
 
-def test_the_value_can_still_be_typed_after_the_offer(form):
-    slots = {
-        **ALL_MAIN,
-        "diagnosis": "metastasis",
-        "platelets_per_ul": None,
-        "screening_skip_offered": "platelets_per_ul",
-    }
-    _, updates, _ = form("1.5 lakh", requested="screening_skip_offer", **slots)
-    assert updates["platelets_per_ul"] == 150000
-    assert updates["screening_skip_offered"] is None
-    assert updates["requested_slot"] is None
-
-
-def test_i_dont_know_explains_where_to_find_the_value(form):
-    messages, updates, _ = form("no idea", intent="dont_know", **CONSENTED)
-    assert names(messages) == ["utter_screening_help_diagnosis"]
-    assert updates["requested_slot"] == "screening_skip_offer"
+def test_i_dont_know_explains_where_to_find_the_value(talk):
+    chat = talk(**CONSENTED)
+    chat.say("no idea", "dont_know")
+    assert chat.names == ["utter_screening_help_diagnosis"]
+    assert chat.asked == "screening_skip_offer"
 
 
 # -- detours ------------------------------------------------------------------
@@ -346,109 +517,36 @@ def test_i_dont_know_explains_where_to_find_the_value(form):
 @pytest.mark.parametrize(
     "intent", ["faq", "urgent_symptoms", "request_human", "stop", "withdraw_consent"]
 )
-def test_detours_reject_the_form_so_the_rules_answer(form, intent):
-    messages, updates, events = form("platelets 80k?", intent=intent, **ALL_MAIN)
+def test_detours_reject_the_form_so_the_rules_answer(talk, intent):
+    chat = talk(**ALL_MAIN)
     # No slot event at all: Rasa rejects the form and the rules take over.
-    assert events == [] and messages == []
+    assert chat.say("can I talk to someone about this?", intent) == []
+    assert chat.messages == []
 
 
-def test_the_form_resumes_with_the_open_question_after_a_detour(form):
-    events = [
-        {"event": "user", "text": "does it hurt?"},
-        {"event": "action", "name": "utter_faq"},
-    ]
-    messages, updates, _ = form(
-        "does it hurt?", intent="faq", events=events, **ALL_MAIN
+def test_an_emergency_is_never_read_as_an_answer(talk):
+    chat = talk(
+        **ALL_MAIN,
+        albumin_g_dl=3.1,
+        inr=1.4,
+        ascites="none",
+        screening_state={"route": "compute"},
     )
-    assert messages == []
-    assert updates == {"requested_slot": "child_pugh"}
+    assert chat.say("he is very confused right now", "urgent_symptoms") == []
 
 
 # -- the result ---------------------------------------------------------------
 
 
-@pytest.fixture
-def result(tracker_factory, run, stored):
-    def conclude(**slots):
-        tracker = tracker_factory(slots=slots)
-        dispatcher, events = run(ActionScreeningResult(), tracker)
-        return dispatcher.messages, events
-
-    return conclude
-
-
-def test_result_likely_suitable(result, stored):
-    messages, events = result(**{**ALL_MAIN, "diagnosis": "metastasis"})
-    assert names(messages) == [
-        "utter_screening_likely_suitable",
-        "utter_not_a_medical_decision",
-    ]
-    assert messages[0]["next_steps"].startswith("- ")
-    (saved,) = stored["screening"]
-    assert saved["outcome"] == "likely_suitable"
-    assert saved["values"]["platelets_per_ul"] == 120000
-    assert {
-        "event": "slot",
-        "name": "screening_outcome",
-        "value": "likely_suitable",
-    } in [{k: e[k] for k in ("event", "name", "value")} for e in events]
-
-
-def test_result_needs_review_gives_reasons_and_a_coordinator(result, stored):
-    slots = {**ALL_MAIN, "diagnosis": "metastasis", "platelets_per_ul": 40000}
-    messages, _ = result(**slots)
-    assert names(messages) == [
-        "utter_screening_needs_review",
-        "utter_not_a_medical_decision",
-        "utter_screening_offer_coordinator",
-    ]
-    assert messages[0]["reasons"].startswith("- Your platelet count")
-    assert stored["screening"][0]["flags"] == ["platelet_transfusion"]
-
-
-def test_result_unlikely_suitable_gives_reasons_and_a_coordinator(result, stored):
-    messages, _ = result(**{**ALL_MAIN, "child_pugh": "C10"})
-    assert names(messages)[0] == "utter_screening_unlikely_suitable"
-    assert "hepatologist" in messages[0]["reasons"]
-    assert names(messages)[-2:] == [
-        "utter_not_a_medical_decision",
-        "utter_screening_offer_coordinator",
-    ]
-    assert stored["screening"][0]["outcome"] == "unlikely_suitable"
-
-
-def test_result_incomplete_when_child_pugh_was_skipped(result, stored):
-    messages, _ = result(**{**ALL_MAIN, "child_pugh_route": "skip"})
-    assert names(messages)[0] == "utter_screening_incomplete"
-    assert "Child-Pugh" in messages[0]["next_steps"]
-    assert "utter_not_a_medical_decision" in names(messages)
-    assert names(messages)[-1] == "utter_screening_offer_continue"
-    assert stored["screening"][0]["outcome"] == "incomplete"
-
-
-def test_result_within_milan_mentions_bridging(result):
-    messages, _ = result(**{**ALL_MAIN, "child_pugh": "A6"})
-    assert names(messages)[0] == "utter_screening_likely_suitable"
-    assert "bridge to transplantation" in messages[0]["next_steps"]
-
-
-def test_result_resets_the_form_state(result):
-    _, events = result(**{**ALL_MAIN, "child_pugh_route": "skip"})
-    reset = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
-    assert {"child_pugh_route", "screening_skipped", "screening_attempts"} <= reset
-
-
-def test_no_result_and_nothing_stored_without_consent(result, stored):
-    messages, _ = result(**{**ALL_MAIN, "health_consent": None})
-    assert names(messages) == ["utter_screening_no_consent"]
-    assert stored["screening"] == []
-
-
-def test_an_impossible_value_gives_an_apology_not_a_guess(result, stored):
-    messages, _ = result(**{**ALL_MAIN, "lesion_count": 0})
-    assert names(messages) == [
+def test_an_impossible_value_gives_an_apology_not_a_guess(
+    tracker_factory, run, stored, caplog
+):
+    tracker = tracker_factory(slots={**ALL_MAIN, "lesion_count": 0, "child_pugh": "A6"})
+    dispatcher, events = run(ActionAskScreeningResult(), tracker, DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == [
         "utter_screening_error",
         "utter_not_a_medical_decision",
         "utter_screening_offer_coordinator",
     ]
     assert stored["screening"] == []
+    assert "field=lesion_count" in caplog.text and ": 0" not in caplog.text

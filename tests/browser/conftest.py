@@ -14,13 +14,28 @@ from pathlib import Path
 from typing import Iterator, List
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.console.devservers import CHROMIUM, CHROMIUM_ARGS, ServerSet  # noqa: E402
 from bot.settings import PROJECT_ROOT
 
-DESKTOP = {"width": 1280, "height": 800}
+# Every expect() waits for its condition up to this long (Playwright's default,
+# 5 s, fails by chance on a busy machine; a passing check returns at once).
+expect.set_options(timeout=30_000)
+
+#: The two screens every layout test runs on: a cheap phone and a small laptop.
+LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+DESKTOP = LAPTOP
+SIZES = {
+    "phone": {
+        "viewport": PHONE,
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "laptop": {"viewport": LAPTOP},
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,9 +76,8 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, servers: ServerSet) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP)
+def _page(browser: Browser, size: str) -> Iterator[Page]:
+    context = browser.new_context(**SIZES[size])
     page = context.new_page()
     errors: List[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -73,10 +87,24 @@ def page(browser: Browser, servers: ServerSet) -> Iterator[Page]:
 
 
 @pytest.fixture
+def page(browser: Browser, servers: ServerSet) -> Iterator[Page]:
+    """A laptop (1366x768)."""
+    yield from _page(browser, "laptop")
+
+
+@pytest.fixture
 def phone_page(browser: Browser, servers: ServerSet) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+    """A phone: 390x844, touch, device scale factor 2."""
+    yield from _page(browser, "phone")
+
+
+@pytest.fixture(params=sorted(SIZES))
+def size(request: pytest.FixtureRequest) -> str:
+    """``"laptop"`` or ``"phone"``: tests using it run once on each."""
+    return str(request.param)
+
+
+@pytest.fixture
+def sized_page(browser: Browser, servers: ServerSet, size: str) -> Iterator[Page]:
+    """The same test on the laptop and on the phone (the ``size`` fixture)."""
+    yield from _page(browser, size)

@@ -1,6 +1,11 @@
 import pytest
 
-from bot.channels.guard import EMPTY_PAYLOAD, is_button_payload, sanitize_user_text
+from bot.channels.guard import (
+    EMPTY_PAYLOAD,
+    UNKNOWN_PAYLOAD,
+    is_button_payload,
+    sanitize_user_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +74,36 @@ def test_a_forged_payload_gives_the_lab_extractor_nothing_to_read():
 
     typed = '/inform{"diagnosis": "hcc", "bilirubin_mg_dl": "1.1 mg/dl"}'
     assert extract_labs(sanitize_user_text(typed).text) == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["hi \ud800 there", "\udfff", "bilirubin 2 \ud83d mg/dl", "ok \udc80"]
+)
+def test_lone_surrogates_are_replaced_so_nlu_can_read_the_rest(text):
+    guarded = sanitize_user_text(text)
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for c in guarded.text)
+    guarded.text.encode("utf-8")  # encodable: spaCy and the database need it
+    assert guarded.invalid_unicode
+    assert guarded.metadata["input_guard"]["invalid_unicode"] is True
+
+
+@pytest.mark.parametrize("value", [42, 4.2, True, ["hi"], {"text": "hi"}, b"hi"])
+def test_a_message_that_is_not_text_never_raises(value):
+    # Channels refuse these with a clear error first; the guard itself must
+    # never be the reason a request fails.
+    assert sanitize_user_text(value).text == EMPTY_PAYLOAD
+
+
+def test_a_button_for_a_topic_that_does_not_exist_asks_to_clarify():
+    guarded = sanitize_user_text("/faq/unknown_topic")
+    assert guarded.text == UNKNOWN_PAYLOAD == "/nlu_fallback"
+    assert guarded.metadata == {"input_guard": {"unknown_payload": True}}
+    # Every topic the bot knows still passes unchanged.
+    from bot.faq import TOPIC_TITLES
+
+    for topic in TOPIC_TITLES:
+        assert sanitize_user_text(f"/faq/{topic}").text == f"/faq/{topic}"
+
+
+def test_typed_nlu_fallback_is_still_just_words():
+    assert sanitize_user_text("/nlu_fallback").text == "nlu fallback"

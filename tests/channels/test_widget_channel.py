@@ -124,5 +124,6 @@ def test_widget_channel_joins_the_room_of_its_new_session(monkeypatch) -> None:
     sid, rooms, sent = asyncio.run(scenario())
     confirm = dict(sent)["session_confirm"]
     assert confirm["new"] is True and confirm["session_id"] != "f" * 32
-    assert confirm["session_id"] in rooms
-    assert "f" * 32 not in rooms
+    # The room (and Rasa sender id) is the session's namespaced sender id.
+    assert f"web:{confirm['session_id']}" in rooms
+    assert not any("f" * 32 in room for room in rooms if room)

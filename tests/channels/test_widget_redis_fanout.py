@@ -29,6 +29,29 @@ def _server(monkeypatch: pytest.MonkeyPatch, channel: str):
     return server
 
 
+#: Generous: only reached when something is broken.
+DEADLINE_S = 60.0
+
+
+def _subscribers(channel: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        return int(dict(client.pubsub_numsub(channel)).get(channel.encode(), 0))
+    finally:
+        client.close()
+
+
+async def _until(condition, failure: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE_S
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(failure)
+        await asyncio.sleep(0.05)
+
+
 def test_reply_on_one_replica_reaches_the_widget_on_another(monkeypatch) -> None:
     channel = f"widget-test-{uuid.uuid4().hex}"
     replica_a = _server(monkeypatch, channel)
@@ -45,13 +68,11 @@ def test_reply_on_one_replica_reaches_the_widget_on_another(monkeypatch) -> None
         # A widget whose socket is held by replica B, in its conversation's room.
         sid = await replica_b.manager.connect("eio-widget", "/")
         await replica_b.manager.enter_room(sid, "/", "patient-42", eio_sid="eio-widget")
-        await asyncio.sleep(0.5)  # let B subscribe
+        # Wait until B has subscribed (a condition, not a guess of how long).
+        await _until(lambda: _subscribers(channel) >= 1, "replica B never subscribed")
         # Replica A answers that conversation (it holds no socket of it).
         await replica_a.emit("bot_uttered", {"text": "hello from A"}, room="patient-42")
-        for _ in range(50):
-            if delivered:
-                break
-            await asyncio.sleep(0.1)
+        await _until(lambda: bool(delivered), "the reply never crossed Redis")
         replica_b.manager.thread.cancel()
 
     asyncio.run(scenario())

@@ -197,7 +197,7 @@ def test_several_review_flags_each_give_a_reason_and_a_review_topic():
     }
     assert len(result.reasons) == 6
     team_step = result.next_steps[0]
-    for topic in ("diagnosis", "number of lesions", "largest lesion", "bilirubin"):
+    for topic in ("diagnosis", "number of tumours", "largest tumour", "bilirubin"):
         assert topic in team_step
     assert "platelet transfusion" in team_step
     assert "bile ducts" in team_step

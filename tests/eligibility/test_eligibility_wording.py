@@ -6,6 +6,7 @@ import pathlib
 
 import pytest
 
+from bot import fields
 from bot.eligibility import (
     INCOMPLETE,
     LIKELY_SUITABLE,
@@ -99,7 +100,8 @@ STATIC_TEXTS = [
     *(rule.review_topic for rule in criteria.RULES),
     criteria.MILAN.note,
     criteria.MILAN.next_step,
-    *engine.MISSING_FIELD_LABELS.values(),
+    *(field.label for field in fields.FIELDS),
+    *(field.hint for field in fields.FIELDS if field.hint),
     *(getattr(engine, name) for name in dir(engine) if name.startswith("STEP_")),
 ]
 

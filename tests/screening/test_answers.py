@@ -108,4 +108,4 @@ def test_diagnosis_answers(text, expected):
     ],
 )
 def test_skip_answers(text, expected):
-    assert answers.parse_skip(text) is expected
+    assert answers.says("skip", text) is expected

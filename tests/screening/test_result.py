@@ -1,8 +1,12 @@
 """From the form's slots to the result messages, with the real rules."""
 
-import pytest
+import pathlib
 
-from bot.screening.result import conclude, facts_from_slots
+import pytest
+import yaml
+
+from bot.screening.result import conclude, failure_replies
+from bot.screening.values import facts
 
 LIKELY = {
     "health_consent": True,
@@ -17,15 +21,15 @@ LIKELY = {
 
 
 def test_only_health_values_reach_the_rules():
-    facts = facts_from_slots(LIKELY)
-    assert facts == {
+    found = facts(LIKELY)
+    assert found == {
         "diagnosis": "metastasis",
         "lesion_count": 2,
         "max_lesion_cm": 2.5,
         "bilirubin_mg_dl": 1.1,
         "platelets_per_ul": 120000,
     }
-    assert isinstance(facts["lesion_count"], int)
+    assert isinstance(found["lesion_count"], int)
 
 
 def _names(screening):
@@ -38,6 +42,7 @@ def test_likely_suitable():
     assert _names(screening) == [
         "utter_screening_likely_suitable",
         "utter_not_a_medical_decision",
+        "utter_screening_offer_records",
     ]
     steps = screening.replies[0].variables["next_steps"]
     assert steps.startswith("- Send your imaging")
@@ -97,3 +102,37 @@ def test_within_milan_mentions_bridging_to_transplant():
 def test_an_impossible_value_is_refused_not_guessed():
     with pytest.raises(ValueError):
         conclude({**LIKELY, "lesion_count": 0})
+
+
+RESPONSES = yaml.safe_load(
+    (
+        pathlib.Path(__file__).resolve().parents[2] / "data/responses/screening.yml"
+    ).read_text()
+)["responses"]
+
+
+@pytest.mark.parametrize(
+    "slots, outcome",
+    [
+        (LIKELY, "likely_suitable"),
+        ({**LIKELY, "platelets_per_ul": 40000}, "needs_review"),
+        ({**LIKELY, "diagnosis": "hcc", "child_pugh": "C10"}, "unlikely_suitable"),
+        ({**LIKELY, "platelets_per_ul": None}, "incomplete"),
+    ],
+)
+def test_every_result_ends_with_a_next_step_button(slots, outcome):
+    # A favourable result too: send the records, or talk to a coordinator.
+    screening = conclude(slots)
+    assert screening.result.outcome == outcome
+    last = screening.replies[-1].response
+    (variant,) = RESPONSES[last]
+    payloads = [button["payload"] for button in variant["buttons"]]
+    assert "/request_human" in payloads
+    assert {"/faq/records_needed", "/check_eligibility"} & set(payloads)
+    assert "change something" in payloads  # corrections still possible
+
+
+def test_failure_offers_a_coordinator():
+    names = [reply.response for reply in failure_replies()]
+    assert names[-1] == "utter_screening_offer_coordinator"
+    assert "utter_not_a_medical_decision" in names

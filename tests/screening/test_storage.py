@@ -1,5 +1,7 @@
 """The adapter to bot.store, on a real (temporary SQLite) database."""
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -36,14 +38,21 @@ def _store(**overrides):
     return storage.store_screening(**arguments)
 
 
-def test_a_screening_is_stored_encrypted_after_consent(database):
+def test_a_screening_is_stored_encrypted_after_consent(database, sealed):
     assert storage.record_consent(channel="rest", sender_id="patient-7")
     assert _store()
     (row,) = _screening_rows(database)
-    stored = " ".join(str(cell) for cell in row)
-    # Health data never lies in the clear; the rules version may.
-    for secret in ("1.99", "umol", "needs_review", "hepatic_reserve", "bilirubin"):
-        assert secret not in stored
+    # Health data never lies in the clear: each column is a Fernet token that
+    # only the product's keys open, holding exactly what was stored (no search
+    # for words inside random ciphertext, which chance can fail). The rules
+    # version may be in clear.
+    assert json.loads(sealed(row.facts)) == {
+        "bilirubin_mg_dl": {"value": 1.99, "text": "34 umol/L", "unit": "µmol/L"},
+        "lesion_count": {"value": 2},
+    }
+    assert sealed(row.outcome) == "needs_review"
+    assert json.loads(sealed(row.flags)) == ["hepatic_reserve"]
+    assert json.loads(sealed(row.reasons)) == ["Your bilirubin is high."]
     assert row.rules_version == "2026-06-04.1"
 
 
@@ -75,7 +84,7 @@ def test_the_stored_facts_keep_what_the_patient_typed(database):
 def test_nothing_is_stored_without_consent(database, caplog):
     assert not _store(sender_id="patient-without-consent")
     assert _screening_rows(database) == []
-    assert "could not store screening" in caplog.text
+    assert "NOT stored: screening for channel=rest" in caplog.text
     # The log names the conversation, never a health value.
     assert "1.99" not in caplog.text
 
@@ -84,10 +93,13 @@ def test_a_broken_database_does_not_break_the_conversation(monkeypatch, caplog):
     def unavailable():
         raise RuntimeError("database is down")
 
-    monkeypatch.setattr("bot.store.db.session_scope", unavailable)
+    # Patched where the edge helper looks it up: patching bot.store.db left
+    # the real one in use, so the outcome depended on whether some database
+    # (var/app.db, or one an earlier test configured) happened to work.
+    monkeypatch.setattr("bot.store.edge.session_scope", unavailable)
     assert storage.record_consent(channel="rest", sender_id="p") is False
     assert _store() is False
-    assert "could not record screening consent" in caplog.text
+    assert "NOT stored: screening consent for channel=rest" in caplog.text
 
 
 def test_build_facts_without_typed_text():

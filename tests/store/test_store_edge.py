@@ -5,7 +5,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot.store.edge import describe_error, write_for_conversation
+from bot.store.edge import call_for_conversation, describe_error, write_for_conversation
 from bot.store.models import Conversation, Ticket
 from bot.store.tickets import open_ticket
 
@@ -73,3 +73,20 @@ def test_describe_error_names_the_type_never_the_message(error, expected):
     assert described.startswith(f"{expected} at test_store_edge.py:")
     assert "secret" not in described
     assert describe_error(ValueError("never raised")) == "ValueError"
+
+
+def test_a_repository_is_called_with_its_keywords(app_db):
+    written = call_for_conversation(
+        open_ticket,
+        channel="rest",
+        sender_id="rest:carol",
+        what="test ticket",
+        reason="patient_request",
+    )
+    assert written.ok
+    with app_db() as session:
+        (ticket,) = session.scalars(select(Ticket)).all()
+        assert (ticket.reason, ticket.conversation.sender_id) == (
+            "patient_request",
+            "rest:carol",
+        )

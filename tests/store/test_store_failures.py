@@ -1,6 +1,7 @@
 """Concurrency and database failures: duplicates, races, a PostgreSQL restart."""
 
 import asyncio
+import socket
 import subprocess
 import threading
 from pathlib import Path
@@ -24,7 +25,7 @@ def _race(action):
 
     def run():
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=120)
             results.append(action())
         except Exception as error:  # collected and re-raised below
             errors.append(error)
@@ -33,7 +34,7 @@ def _race(action):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=300)
     if errors:
         raise errors[0]
     return results
@@ -90,11 +91,16 @@ def test_simultaneous_escalations_open_one_ticket(store):
 def test_an_unreachable_database_is_reported_not_ignored(tmp_path):
     from sqlalchemy.exc import OperationalError
 
-    engine = build_engine("postgresql://postgres@127.0.0.1:1/none")
-    with pytest.raises(OperationalError):
-        with engine.begin() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    engine.dispose()
+    # A port this test holds bound but never listens on: every connection is
+    # refused, and no other process can be listening there meanwhile.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        engine = build_engine(f"postgresql://postgres@127.0.0.1:{port}/none")
+        with pytest.raises(OperationalError):
+            with engine.begin() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        engine.dispose()
 
 
 def _restart_postgres():

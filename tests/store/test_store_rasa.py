@@ -1,6 +1,7 @@
 """Rasa's tracker and lock stores as endpoints.yml configures them."""
 
 import asyncio
+import json
 import uuid
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def endpoint(monkeypatch):
 
 
 def test_endpoints_yml_creates_the_product_tracker_store(
-    store, raw_rows, make_tracker, endpoint
+    store, raw_rows, make_tracker, endpoint, sealed
 ):
     created = TrackerStore.create(endpoint("tracker_store"), Domain.empty())
     try:
@@ -40,10 +41,19 @@ def test_endpoints_yml_creates_the_product_tracker_store(
         tracker = make_tracker("p-42", "my bilirubin is 34 umol/L")
         asyncio.run(created.save(tracker))
 
-        # The patient's words are in the database, but only encrypted.
-        data = [row[0] for row in raw_rows(store.engine, "SELECT data FROM events")]
-        assert data and all(value.startswith("gAAAAA") for value in data)
-        assert not any("bilirubin" in value for value in data)
+        # The patient's words are in the database, but only encrypted: every
+        # event's data is a Fernet token of the product's keys, and together
+        # they hold exactly the tracker's events.
+        data = [
+            row[0]
+            for row in raw_rows(store.engine, "SELECT data FROM events ORDER BY id")
+        ]
+        opened = [json.loads(sealed(value)) for value in data]
+        assert [event["event"] for event in opened] == [
+            event.as_dict()["event"] for event in tracker.events
+        ]
+        said = [event["text"] for event in opened if event["event"] == "user"]
+        assert said == ["my bilirubin is 34 umol/L"]
 
         restored = asyncio.run(created.retrieve("p-42"))
         assert restored.latest_message.text == "my bilirubin is 34 umol/L"

@@ -23,7 +23,9 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tex
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic
 
-from bot.channels.guard import is_button_payload, sanitize_user_text
+from bot.channels import replies
+from bot.channels.guard import GuardedText, is_button_payload, sanitize_user_text
+from bot.channels.ratelimit import MessageLimits
 from bot.channels.whatsapp import media, options, render
 from bot.channels.whatsapp.inbound import Claimed, InboundQueue
 from bot.channels.whatsapp.messages import (
@@ -185,9 +187,8 @@ def media_summary(outcomes: Sequence[str], kinds: Sequence[str]) -> Dict[str, An
 class WhatsAppInputBase(InputChannel):
     """The shared part of the Meta and Twilio input channels."""
 
-    #: Rasa channel name and sender-id prefix, set by the subclasses.
+    #: Rasa channel name (bot.channels.identity owns its sender-id prefix).
     CHANNEL = ""
-    ID_PREFIX = ""
 
     def __init__(self) -> None:
         self._app: Optional[Sanic] = None
@@ -254,7 +255,6 @@ class WhatsAppInputBase(InputChannel):
     def _make_queue(self) -> InboundQueue:
         return InboundQueue(
             channel=self.CHANNEL,
-            id_prefix=self.ID_PREFIX,
             id_secret=self._id_secret(),
             handler=self._handle,
         )
@@ -320,8 +320,8 @@ class WhatsAppInputBase(InputChannel):
 
     async def _text_for(
         self, message: Inbound, sender_id: str
-    ) -> Tuple[str, Dict[str, Any]]:
-        """What Rasa reads, and the metadata kept with it in the tracker."""
+    ) -> Tuple[str, Dict[str, Any], Optional[GuardedText]]:
+        """What Rasa reads, the metadata kept with it, and the guard's verdict."""
         limit = self._settings().max_message_chars
         meta: Dict[str, Any] = {"whatsapp": {"type": message.original_type}}
         if message.kind == KIND_TEXT:
@@ -341,22 +341,22 @@ class WhatsAppInputBase(InputChannel):
             return self._guarded(message.payload, limit, meta)
         if message.kind == KIND_MEDIA:
             meta[MEDIA_METADATA] = await self._take_media(message, sender_id)
-            return SHARE_MEDIA, meta
+            return SHARE_MEDIA, meta, None
         meta[MEDIA_METADATA] = {
             "outcome": "unsupported",
             "count": 0,
             "kind": message.original_type,
         }
-        return SHARE_MEDIA, meta
+        return SHARE_MEDIA, meta, None
 
     @staticmethod
     def _guarded(
         text: str, limit: int, meta: Dict[str, Any]
-    ) -> Tuple[str, Dict[str, Any]]:
+    ) -> Tuple[str, Dict[str, Any], GuardedText]:
         guarded = sanitize_user_text(text, limit)
         if guarded.metadata and not is_button_payload(guarded.text):
             meta.update(guarded.metadata)
-        return guarded.text, meta
+        return guarded.text, meta, guarded
 
     async def _take_media(self, message: Inbound, sender_id: str) -> Dict[str, Any]:
         outcomes: List[str] = []
@@ -438,10 +438,26 @@ class WhatsAppInputBase(InputChannel):
 
     async def _deliver(self, message: Inbound, sender_id: str) -> None:
         assert self._on_new_message is not None
-        text, metadata = await self._text_for(message, sender_id)
+        text, metadata, guarded = await self._text_for(message, sender_id)
         output = QueueingOutput(
             self.CHANNEL, self._renderer(), get_sender(), buffered=True
         )
+        agent = self._agent()
+        # Every message comes from the provider's servers: the limit is per
+        # patient only (the address would be Meta's or Twilio's).
+        if not await MessageLimits.shared().admit(
+            sender_id=sender_id, address=None, text=text
+        ):
+            logger.info(
+                "%s message refused by the rate limit: sender=%s",
+                self.CHANNEL,
+                sender_id,
+            )
+            await replies.send_named(agent, output, sender_id, replies.RATE_LIMITED)
+            await output.flush()
+            return
+        for notice in replies.notices_for(guarded) if guarded is not None else []:
+            await replies.send_named(agent, output, sender_id, notice)
         await self._on_new_message(
             UserMessage(
                 text,

@@ -11,13 +11,11 @@ agree on them without anyone configuring anything.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Tuple
 
-from bot.settings import Settings
+from bot.settings import Settings, dev_secret
 
 logger = logging.getLogger(__name__)
 
@@ -98,25 +96,10 @@ class SenderTuning:
 def sandbox_secret(var_dir: Path) -> bytes:
     """The development secret shared by the Rasa server and the console.
 
-    Created once in ``var/whatsapp-dev-secret`` (mode 0600, O_EXCL so two
-    processes starting together agree).
+    Kept in ``var/whatsapp-dev-secret`` (mode 0600; two processes starting
+    together agree on it).
     """
-    path = Path(var_dir) / _DEV_SECRET_FILE
-    try:
-        existing = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        existing = ""
-    if existing:
-        return existing.encode("ascii")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip().encode("ascii")
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(value)
-    return value.encode("ascii")
+    return dev_secret(var_dir, _DEV_SECRET_FILE).encode("ascii")
 
 
 def _derived(secret: bytes, purpose: str) -> str:
@@ -127,12 +110,8 @@ def _derived(secret: bytes, purpose: str) -> str:
 
 
 def id_secret(settings: Settings) -> bytes:
-    """Key of the phone-number HMACs (``CHANNEL_ID_SECRET``; generated in dev)."""
-    if settings.channel_id_secret:
-        return settings.channel_id_secret.encode("utf-8")
-    if not settings.is_development:
-        raise RuntimeError("CHANNEL_ID_SECRET is required outside development")
-    return _derived(sandbox_secret(settings.var_dir), "sender-ids").encode("ascii")
+    """Key of the phone-number HMACs (``SENDER_ID_SECRET``; bot.channels.identity)."""
+    return settings.sender_secret()
 
 
 def _template(settings: Settings, name: str) -> Optional[TemplateConfig]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable, List, Optional, Sequence
 
-from bot.channels.whatsapp import ids
+from bot.channels import identity
 from bot.channels.whatsapp.messages import Inbound
 from bot.store import messaging
 from bot.store.conversations import get_or_create_conversation, set_channel_address
@@ -81,7 +81,6 @@ class InboundQueue:
         self,
         *,
         channel: str,
-        id_prefix: str,
         id_secret: bytes,
         handler: Handler,
         lease_seconds: float = 120.0,
@@ -90,7 +89,6 @@ class InboundQueue:
         concurrency: int = 4,
     ) -> None:
         self.channel = channel
-        self.id_prefix = id_prefix
         self.id_secret = id_secret
         self.handler = handler
         self.lease_seconds = lease_seconds
@@ -102,7 +100,7 @@ class InboundQueue:
 
     def sender_id(self, number: str) -> str:
         """The conversation's sender id for a phone number (never the number)."""
-        return ids.keyed_id(self.id_prefix, number, self.id_secret)
+        return identity.hashed_sender_id(self.channel, number, self.id_secret)
 
     # -- before the webhook answers ------------------------------------------
 
@@ -116,7 +114,7 @@ class InboundQueue:
                 session=session,
                 conversation=conversation,
                 field=ADDRESS_FIELD,
-                address=ids.normalise_number(message.sender),
+                address=identity.normalise_phone(message.sender),
             )
             row = messaging.claim_inbound(
                 session=session,
@@ -146,8 +144,10 @@ class InboundQueue:
         claimed = []
         for message in messages:
             try:
-                ids.normalise_number(message.sender)
-            except ValueError:
+                digits = identity.normalise_phone(message.sender)
+            except identity.InvalidSenderError:
+                digits = ""
+            if not 6 <= len(digits) <= 20:
                 logger.warning(
                     "Ignored a %s message without a valid sender", self.channel
                 )

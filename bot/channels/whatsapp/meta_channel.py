@@ -32,7 +32,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.whatsapp import ids, meta_payloads, options, render
+from bot.channels import identity
+from bot.channels.hardening import HardenedBlueprint
+from bot.channels.whatsapp import meta_payloads, options, render
 from bot.channels.whatsapp.channel_base import (
     MAX_WEBHOOK_BYTES,
     Renderer,
@@ -53,8 +55,7 @@ logger = logging.getLogger(__name__)
 class WhatsAppInput(WhatsAppInputBase):
     """Meta WhatsApp Cloud API input channel (see the module docstring)."""
 
-    CHANNEL = "whatsapp"
-    ID_PREFIX = ids.WHATSAPP_PREFIX
+    CHANNEL = identity.WHATSAPP
 
     @classmethod
     def from_credentials(
@@ -137,7 +138,7 @@ class WhatsAppInput(WhatsAppInputBase):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """Handshake (GET) and messages (POST) at ``/webhooks/whatsapp/webhook``."""
-        bp = Blueprint("whatsapp_webhook", __name__)
+        bp = HardenedBlueprint("whatsapp_webhook", __name__)
         self._attach(bp, on_new_message)
 
         @bp.route("/", methods=["GET"])

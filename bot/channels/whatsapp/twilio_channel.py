@@ -32,7 +32,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.whatsapp import ids, options, render, twilio_payloads
+from bot.channels import identity
+from bot.channels.hardening import HardenedBlueprint
+from bot.channels.whatsapp import options, render, twilio_payloads
 from bot.channels.whatsapp.channel_base import (
     MAX_WEBHOOK_BYTES,
     Renderer,
@@ -68,8 +70,7 @@ class _MultiDict(dict):
 class TwilioWhatsAppInput(WhatsAppInputBase):
     """Twilio WhatsApp input channel (see the module docstring)."""
 
-    CHANNEL = "twilio"
-    ID_PREFIX = ids.TWILIO_PREFIX
+    CHANNEL = identity.TWILIO
 
     @classmethod
     def from_credentials(
@@ -158,7 +159,7 @@ class TwilioWhatsAppInput(WhatsAppInputBase):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """Messages at ``/webhooks/twilio/webhook``, statuses at ``…/status``."""
-        bp = Blueprint("twilio_whatsapp_webhook", __name__)
+        bp = HardenedBlueprint("twilio_whatsapp_webhook", __name__)
         self._attach(bp, on_new_message)
 
         @bp.route("/", methods=["GET"])

@@ -609,6 +609,61 @@ def other_lab_patterns() -> Patterns:
     }
 
 
+#: Structures measured in cm/mm that are not a lesion, whose size follows
+#: their name ("spleen 13 cm", "portal vein 12 mm").
+STRUCTURES_SIZED_AFTER = (
+    "spleen",
+    "splenic",
+    "kidney",
+    "kidneys",
+    "gallbladder",
+    "gb",
+    "ivc",
+    "aorta",
+    "artery",
+    "vein",
+    "veins",
+    "vessel",
+    "vessels",
+    "ascites",
+    "capsule",
+    "diaphragm",
+)
+#: Structures whose size is also written before their name ("5 mm margin",
+#: "a 17G needle", "a 3 cm cyst"): the extractor keeps such a size from being
+#: read as a lesion's.
+STRUCTURES_SIZED_BEFORE = (
+    "cyst",
+    "cysts",
+    "stone",
+    "stones",
+    "wall",
+    "margin",
+    "margins",
+    "incision",
+    "needle",
+    "probe",
+    "probes",
+    "cryoprobe",
+    "cryoprobes",
+    "iceball",
+    "node",
+    "nodes",
+)
+#: Two-word structures: (first words, second words, size written before too).
+_STRUCTURE_PHRASES = (
+    (("portal", "hepatic", "splenic"), ("vein", "veins"), False),
+    (("ice",), ("ball",), True),
+    (("ablation", "ablative"), ("zone", "margin"), True),
+    (("lymph",), ("node", "nodes"), True),
+    (("gall",), ("bladder",), False),
+)
+#: First words of the structures whose size may be written before them.
+MEASURED_BEFORE = frozenset(STRUCTURES_SIZED_BEFORE) | frozenset(
+    word for firsts, _, before in _STRUCTURE_PHRASES if before for word in firsts
+)
+
+
 def structure_patterns() -> Patterns:
     """Things measured in cm/mm that are not a lesion (their size is ignored).
 
@@ -620,50 +675,12 @@ def structure_patterns() -> Patterns:
     return {
         STRUCTURE: [
             [_in(["liver"]), _in(["span", "size", "length"], "?")],
-            [
-                _in(
-                    [
-                        "spleen",
-                        "splenic",
-                        "kidney",
-                        "kidneys",
-                        "gallbladder",
-                        "gb",
-                        "ivc",
-                        "aorta",
-                        "artery",
-                        "vein",
-                        "veins",
-                        "vessel",
-                        "vessels",
-                        "cyst",
-                        "cysts",
-                        "stone",
-                        "stones",
-                        "ascites",
-                        "wall",
-                        "margin",
-                        "margins",
-                        "incision",
-                        "needle",
-                        "probe",
-                        "probes",
-                        "cryoprobe",
-                        "cryoprobes",
-                        "iceball",
-                        "capsule",
-                        "diaphragm",
-                        "node",
-                        "nodes",
-                    ]
-                )
-            ],
-            [_in(["portal", "hepatic", "splenic"]), _in(["vein", "veins"])],
+            [_in([*STRUCTURES_SIZED_AFTER, *STRUCTURES_SIZED_BEFORE])],
+            *(
+                [_in(list(firsts)), _in(list(seconds))]
+                for firsts, seconds, _ in _STRUCTURE_PHRASES
+            ),
             [_in(["pv", "hv"])],
-            [_in(["ice"]), _in(["ball"])],
-            [_in(["ablation", "ablative"]), _in(["zone", "margin"])],
-            [_in(["lymph"]), _in(["node", "nodes"])],
-            [_in(["gall"]), _in(["bladder"])],
         ],
         SEGMENT: [
             [_cls("#segment")],

@@ -14,12 +14,13 @@ number as typed, for a form that wants to ask which unit was meant.
 Button payloads and other messages that start with "/" (``/inform{...}``) are
 left alone: their entities come from the payload.
 
-Importing this module imports Rasa's component base classes but not spaCy;
-the pipeline is built on the first message.
+Importing this module imports Rasa's component base classes and the extractor
+but not spaCy; the pipeline is built on the first message.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -39,7 +40,10 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp.labs.extractor import extract_lab_findings
+
 AMBIGUOUS_SUFFIX = "_ambiguous"
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 @DefaultV1Recipe.register(
@@ -101,7 +105,9 @@ class LabValueExtractor(GraphComponent, EntityExtractorMixin):
         """
         if not text.strip() or text.lstrip().startswith("/"):
             return []
-        from bot.nlp.labs.extractor import extract_lab_findings
+        # A lone surrogate (invalid Unicode from a client) cannot be encoded and
+        # crashes spaCy's tokenizer; U+FFFD keeps every offset where it was.
+        text = _SURROGATES.sub("\ufffd", text)
 
         entities = []
         for name, finding in extract_lab_findings(text).items():

@@ -514,6 +514,8 @@ def length_to_mm(value: float, unit: str | None) -> Number | None:
 
 
 LENGTH_UNITS = frozenset({CM, MM})
-BILIRUBIN_UNITS = frozenset({MG_DL, MG, UMOL_L})
-ALBUMIN_UNITS = frozenset({G_DL, G_L, G})
-PLATELET_UNITS = frozenset({PER_UL, E9_L, G_L, E3_UL, E4_UL, THOUSAND, LAKH, L_BARE})
+#: Every unit name above that a field of the registry (bot.fields) may carry.
+FIELD_UNITS = frozenset(
+    {MG_DL, MG, UMOL_L, G_DL, G_L, G, PER_UL, E9_L, E3_UL, E4_UL, THOUSAND, LAKH}
+    | {L_BARE, CM, MM}
+)

@@ -32,7 +32,6 @@ def _message(n: int = 1) -> Inbound:
 def _queue(handler, **kwargs) -> InboundQueue:
     return InboundQueue(
         channel="whatsapp",
-        id_prefix="wa",
         id_secret=b"k" * 32,
         handler=handler,
         **kwargs,

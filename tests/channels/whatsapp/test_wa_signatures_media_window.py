@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.channels.whatsapp import ids, media, window
+from bot.channels import identity
+from bot.channels.whatsapp import media, window
 from bot.channels.whatsapp.signatures import (
     meta_signature,
     meta_signature_valid,
@@ -61,12 +62,14 @@ def test_twilio_signature_follows_the_request_validator_algorithm():
 
 
 def test_sender_ids_are_keyed_and_never_the_number():
-    a = ids.keyed_id("wa", "447700900123", b"k1")
+    a = identity.hashed_sender_id("whatsapp", "447700900123", b"k1")
     assert a.startswith("wa:") and "447700900123" not in a and "7700900123" not in a
-    assert a == ids.keyed_id("wa", "+44 7700 900123", b"k1")  # same patient, same id
-    assert a != ids.keyed_id("wa", "447700900123", b"k2")  # another key, another id
-    with pytest.raises(ValueError):
-        ids.keyed_id("wa", "12", b"k1")
+    # the same patient, the same id; another key, another id
+    assert a == identity.hashed_sender_id("whatsapp", "+44 7700 900123", b"k1")
+    assert a != identity.hashed_sender_id("whatsapp", "447700900123", b"k2")
+    assert identity.hashed_sender_id("twilio", "whatsapp:+447700900123", b"k1") == (
+        "twilio:" + a.split(":")[1]
+    )
 
 
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"

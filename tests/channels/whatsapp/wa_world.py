@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
-from bot.channels.whatsapp import ids
+from bot.channels import identity
 from bot.channels.whatsapp.standins import webhooks
 from bot.channels.whatsapp.standins.graph_api import GraphApiStandin
 from bot.channels.whatsapp.standins.server import StandinServer
@@ -138,7 +138,8 @@ class World:
         return MultiFernet([Fernet(k) for k in keys])
 
     def sender_id(self, prefix: str, number: str) -> str:
-        return ids.keyed_id(prefix, number, self.id_secret)
+        channel = {"wa": identity.WHATSAPP, "twilio": identity.TWILIO}[prefix]
+        return identity.hashed_sender_id(channel, number, self.id_secret)
 
     def rasa_api(self, method: str, path: str, body: Any = None) -> Tuple[int, Any]:
         """Rasa's HTTP API with the token, as the console uses it."""
@@ -400,7 +401,7 @@ def start_world(var_dir: Path) -> World:
         model=model,
         var_dir=var_dir,
         extra_env={
-            "CHANNEL_ID_SECRET": id_secret,
+            "SENDER_ID_SECRET": id_secret,
             "WHATSAPP_APP_SECRET": app_secret,
             "WHATSAPP_VERIFY_TOKEN": verify_token,
             "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,

@@ -9,9 +9,14 @@
   var d = document;
   if (w.CryoChat && w.CryoChat.version) return;
 
-  var VERSION = "1.0.0";
+  var VERSION = "1.1.0";
   var ACK_TIMEOUT_MS = 30000;
-  var OFFLINE_NOTICE_DELAY_MS = 1200;
+  // A first connection slower than this shows "Connecting…"; an outage longer
+  // than GIVE_UP_MS says plainly that the assistant cannot be reached.
+  var NOTICE_DELAY_MS = 1200;
+  var GIVE_UP_MS = 15000;
+  // Replies that arrive this close together are read as one reply.
+  var BATCH_GAP_MS = 2000;
   var MAX_STORED = 200;
   var NOTICE_TYPES = { coordinator_joined: 1, coordinator_left: 1 };
 
@@ -27,6 +32,7 @@
     inputLabel: "Type your question",
     placeholder: "Type your question…",
     send: "Send",
+    menu: "Menu",
     coordinator: "Talk to a coordinator",
     clear: "Clear conversation",
     clearConfirm: "Delete this conversation from this device? Anyone using this browser could otherwise read it.",
@@ -44,7 +50,12 @@
     aCoordinator: "A coordinator",
     typing: "The assistant is typing",
     connecting: "Connecting…",
-    offline: "Can't reach the assistant right now. We keep trying, and messages you write will be sent when the connection is back.",
+    reconnecting: "Reconnecting…",
+    offline: "Can't reach the assistant right now. We keep trying; messages you write will be sent when the connection is back.",
+    waiting: "{n} waiting to be sent.",
+    sending: "Connected. Sending {n}…",
+    one: "1 message",
+    many: "{n} messages",
     retry: "Try again now",
     pending: "Waiting to send",
     failed: "Not sent",
@@ -53,7 +64,8 @@
     conversation: "Conversation",
     suggestions: "Suggested replies",
     unread: "{n} new",
-    disclaimer: "Automated assistant, not a doctor. It gives general information, never a diagnosis. In an emergency, contact your local emergency services.",
+    newMessages: "New messages",
+    disclaimer: "General information from a reviewed source: never a diagnosis or a treatment decision. In an emergency, contact your local emergency services.",
     expired: "Your earlier conversation has ended; this is a new one.",
   };
 
@@ -183,14 +195,17 @@
   state.messages.forEach(function (m) { byId[m.id] = m; });
 
   // -------------------------------------------------------------- DOM utils
+  // Buttons are type="button" unless told; "click" takes a handler.
   function el(tag, attrs, children) {
     var node = d.createElement(tag);
+    if (tag === "button") node.type = "button";
     if (attrs) {
       Object.keys(attrs).forEach(function (k) {
         var v = attrs[k];
         if (v === null || v === undefined || v === false) return;
         if (k === "text") node.textContent = v;
         else if (k === "className") node.className = v;
+        else if (k === "click") node.addEventListener("click", v);
         else node.setAttribute(k, v === true ? "" : v);
       });
     }
@@ -218,6 +233,8 @@
   var ICON_CHAT = ["M21 12a8 8 0 0 1-11.6 7.1L4 20l1.1-4.6A8 8 0 1 1 21 12z", "M8.5 12h.01M12 12h.01M15.5 12h.01"];
   var ICON_CLOSE = ["M6 6l12 12", "M18 6L6 18"];
   var ICON_SEND = ["M4 12l16-8-6 16-2.5-6.5z", "M11.5 13.5L20 4"];
+  var ICON_MENU = ["M4 7h16", "M4 12h16", "M4 17h16"];
+  var ICON_DOWN = ["M12 5v14", "M6 13l6 6 6-6"];
 
   // ------------------------------------------------- safe rich text (no HTML)
   var INLINE = /\*\*([^*\n]+)\*\*|__([^_\n]+)__|\[([^\]\n]+)\]\(([^)\s]+)\)|((?:https?:\/\/|www\.)[^\s<>"']+)/g;
@@ -306,11 +323,15 @@
 
   // ------------------------------------------------------------------- UI
   var host, root, launcher, badge, panel, statusBox, body, log, quick, typing, input, announcer;
-  var tools, confirmBox;
+  var menuBtn, menu, menuItems, confirmBox, pill;
   var isOpen = false;
-  var offlineShown = false;
+  var outage = false;
   var unread = 0;
+  var firstUnread = null;
   var rows = {};
+  // Phones and tablets: opening the chat must not raise the on-screen
+  // keyboard over the greeting; the patient taps the text box when ready.
+  var touch = !!(w.matchMedia && w.matchMedia("(pointer: coarse)").matches);
 
   function build() {
     host = el("div", { id: "cryo-chat-widget", "data-version": VERSION });
@@ -322,24 +343,42 @@
 
     badge = el("span", { className: "cw-badge", hidden: true });
     launcher = el("button", {
-      type: "button", className: "cw-launcher", "aria-expanded": "false",
+      className: "cw-launcher", click: function () { open(true); }, "aria-expanded": "false",
       "aria-controls": "cw-panel", hidden: true,
     }, [icon(ICON_CHAT), el("span", { className: "cw-launcher-label", text: T.launcher }), badge]);
-    launcher.addEventListener("click", function () { open(true); });
     launcher.addEventListener("pointerenter", preload);
     launcher.addEventListener("focus", preload);
     // Show the launcher once the styles are in, so it never flashes unstyled.
     css.addEventListener("load", function () { launcher.hidden = isOpen; });
     css.addEventListener("error", function () { launcher.hidden = isOpen; });
 
-    var closeBtn = el("button", { type: "button", className: "cw-icon-button", "aria-label": T.close }, [icon(ICON_CLOSE)]);
-    closeBtn.addEventListener("click", function () { close(true); });
+    var closeBtn = el("button", { className: "cw-icon-button", "aria-label": T.close, click: function () { close(true); } }, [icon(ICON_CLOSE)]);
+    menuBtn = el("button", {
+      className: "cw-icon-button", "aria-label": T.menu, "aria-expanded": "false", "aria-controls": "cw-menu",
+      click: function () { menu.hidden ? showMenu() : hideMenu(true); },
+    }, [icon(ICON_MENU)]);
+
+    // The menu: a coordinator, and clearing the conversation (confirmed).
+    var yes = el("button", { className: "cw-danger", text: T.clearYes, click: function () { hideMenu(); clearConversation(); } });
+    var no = el("button", { text: T.clearNo, click: function () { hideMenu(true); } });
+    menuItems = el("div", { className: "cw-menu-items" }, [
+      el("button", { text: T.coordinator, click: function () { hideMenu(); send("/request_human", T.coordinator); focusHome(); } }),
+      el("button", { text: T.clear, click: function () { menuItems.hidden = true; confirmBox.hidden = false; yes.focus(); } }),
+    ]);
+    confirmBox = el("div", { className: "cw-confirm", role: "group", "aria-labelledby": "cw-confirm-text", hidden: true }, [
+      el("p", { id: "cw-confirm-text", text: T.clearConfirm }), yes, no,
+    ]);
+    menu = el("div", { className: "cw-menu", id: "cw-menu", hidden: true }, [menuItems, confirmBox]);
+    menu.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { e.stopPropagation(); hideMenu(true); }
+    });
+
     var header = el("div", { className: "cw-header" }, [
       el("div", { className: "cw-heading" }, [
         el("h2", { className: "cw-title", id: "cw-title", text: cfg.title }),
         el("p", { className: "cw-subtitle", text: cfg.subtitle }),
       ]),
-      closeBtn,
+      menuBtn, closeBtn, menu,
     ]);
     statusBox = el("div", { className: "cw-status", role: "status", hidden: true });
     log = el("ol", { className: "cw-log", "aria-label": T.conversation });
@@ -348,25 +387,17 @@
       el("span", { "aria-hidden": "true" }), el("span", { "aria-hidden": "true" }), el("span", { "aria-hidden": "true" }),
       el("span", { className: "cw-sr", text: T.typing }),
     ]);
-    body = el("div", { className: "cw-body", tabindex: "0", role: "region", "aria-label": T.conversation }, [log, quick, typing]);
-
-    var coordBtn = el("button", { type: "button", className: "cw-tool cw-tool--primary", text: T.coordinator });
-    coordBtn.addEventListener("click", function () { send("/request_human", T.coordinator); });
-    var clearBtn = el("button", { type: "button", className: "cw-tool", text: T.clear });
-    clearBtn.addEventListener("click", askClear);
-    tools = el("div", { className: "cw-tools" }, [coordBtn, clearBtn]);
-
-    var yes = el("button", { type: "button", className: "cw-danger", text: T.clearYes });
-    var no = el("button", { type: "button", className: "cw-tool", text: T.clearNo });
-    yes.addEventListener("click", function () { clearConversation(); hideClear(); });
-    no.addEventListener("click", function () { hideClear(); clearBtn.focus(); });
-    confirmBox = el("div", { className: "cw-confirm", hidden: true }, [el("p", { id: "cw-confirm-text", text: T.clearConfirm }), yes, no]);
-    confirmBox.setAttribute("role", "group");
-    confirmBox.setAttribute("aria-labelledby", "cw-confirm-text");
+    // The disclaimer is said once, at the top of the conversation, instead of
+    // taking room under the text box on every screen.
+    body = el("div", { className: "cw-body", tabindex: "0", role: "region", "aria-label": T.conversation }, [
+      el("p", { className: "cw-disclaimer", text: T.disclaimer }), log, quick, typing,
+    ]);
+    body.addEventListener("scroll", onScroll);
+    pill = el("button", { className: "cw-pill", hidden: true, click: nextBelow }, [T.newMessages, icon(ICON_DOWN)]);
 
     input = el("textarea", {
       id: "cw-input", className: "cw-input", rows: "1", maxlength: String(cfg.maxLength),
-      placeholder: T.placeholder, autocomplete: "off", "aria-describedby": "cw-disclaimer",
+      placeholder: T.placeholder, autocomplete: "off",
     });
     input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
@@ -378,19 +409,18 @@
       el("button", { type: "submit", className: "cw-send" }, [icon(ICON_SEND), el("span", { className: "cw-sr", text: T.send })]),
     ]);
     form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
-    var footer = el("div", { className: "cw-footer" }, [
-      tools, confirmBox, form,
-      el("p", { className: "cw-disclaimer", id: "cw-disclaimer", text: T.disclaimer }),
-    ]);
 
     panel = el("div", {
-      className: "cw-panel", id: "cw-panel", role: "dialog", "aria-labelledby": "cw-title", hidden: true,
-    }, [header, statusBox, body, footer]);
+      className: "cw-panel", id: "cw-panel", role: "dialog", "aria-labelledby": "cw-title", tabindex: "-1", hidden: true,
+    }, [header, statusBox, el("div", { className: "cw-main" }, [body, pill]), el("div", { className: "cw-footer" }, [form])]);
     panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { e.stopPropagation(); close(true); return; }
       if (e.key === "Tab" && panel.getAttribute("aria-modal") === "true") trapTab(e);
     });
-    announcer = el("div", { className: "cw-sr", "aria-live": "polite", "aria-atomic": "true" });
+    panel.addEventListener("pointerdown", function (e) {
+      if (!menu.hidden && !menu.contains(e.target) && !menuBtn.contains(e.target)) hideMenu();
+    });
+    announcer = el("div", { className: "cw-sr", "aria-live": "polite" });
     root.appendChild(launcher);
     root.appendChild(panel);
     root.appendChild(announcer);
@@ -398,6 +428,38 @@
 
     state.messages.forEach(function (m) { renderMessage(m); });
     refreshQuick();
+    // The layout follows the visual viewport: when the on-screen keyboard
+    // opens, the panel shrinks to what is still visible above it.
+    var vv = w.visualViewport;
+    if (vv) { vv.addEventListener("resize", fitViewport); vv.addEventListener("scroll", fitViewport); fitViewport(); }
+    // When the keyboard opens (or closes) the lines just above the text box
+    // stay just above it, as in any messaging app.
+    if (w.ResizeObserver) new w.ResizeObserver(function () {
+      if (isOpen && seen) setTop(seen[0] + seen[2] - body.clientHeight);
+    }).observe(body);
+  }
+
+  function fitViewport() {
+    var vv = w.visualViewport;
+    // Pinch-zoomed: leave the layout alone, the reader is looking closer.
+    var on = vv && Math.abs(vv.scale - 1) < 0.01;
+    ["--cw-vvh", "--cw-vvt", "--cw-vvb"].forEach(function (k, i) {
+      if (!on) host.style.removeProperty(k);
+      else host.style.setProperty(k, Math.max(0, [vv.height, vv.offsetTop, w.innerHeight - vv.height - vv.offsetTop][i]) + "px");
+    });
+  }
+
+  function showMenu() {
+    menuItems.hidden = false;
+    confirmBox.hidden = true;
+    menu.hidden = false;
+    menuBtn.setAttribute("aria-expanded", "true");
+    menuItems.firstChild.focus();
+  }
+  function hideMenu(refocus) {
+    menu.hidden = true;
+    menuBtn.setAttribute("aria-expanded", "false");
+    if (refocus) menuBtn.focus();
   }
 
   // Full screen (phones): Tab cycles inside the chat, as in any dialog.
@@ -408,8 +470,16 @@
     );
     if (!items.length) return;
     var active = root.activeElement || d.activeElement;
-    if (e.shiftKey && active === items[0]) { e.preventDefault(); items[items.length - 1].focus(); }
+    if (e.shiftKey && (active === items[0] || active === panel)) { e.preventDefault(); items[items.length - 1].focus(); }
     else if (!e.shiftKey && active === items[items.length - 1]) { e.preventDefault(); items[0].focus(); }
+  }
+
+  // Where the focus goes after an action: the text box with a keyboard, the
+  // dialog itself on a touch screen (so no on-screen keyboard pops up).
+  function focusHome() {
+    if (!isOpen) return;
+    if (touch) panel.focus({ preventScroll: true });
+    else input.focus();
   }
 
   function grow() {
@@ -417,7 +487,63 @@
     input.style.height = Math.min(input.scrollHeight + 2, input.clientHeight * 4 || 160) + "px";
   }
 
-  function scrollDown() { body.scrollTop = body.scrollHeight; }
+  // ------------------------------------------------------------- scrolling
+  // A reply of several messages opens at its start: the view moves so the
+  // first new message's top is visible, and no further while the rest of
+  // the reply arrives. Once the reader scrolls up, new messages never move
+  // the view; a "New messages" button says there is more below.
+  var follow = true;  // the view goes where new messages are
+  var batch = null;   // {li, at}: the first message of the reply coming in
+  var fresh = false;  // messages arrived that the reader has not scrolled to
+  var seen = "";      // position and size when the widget last looked
+
+  function maxTop() { return body.scrollHeight - body.clientHeight; }
+  function atBottom() { return maxTop() - body.scrollTop < 16; }
+  function geometry() { return [body.scrollTop, body.scrollHeight, body.clientHeight]; }
+  function mark() { seen = geometry(); showPill(); }
+  function setTop(v) { body.scrollTop = v; mark(); }
+  function place() {
+    var li = batch && batch.li;
+    setTop(li ? Math.min(maxTop(), li === log.firstChild ? 0 : li.offsetTop - 8) : maxTop());
+  }
+  // After any change of the conversation or of its size.
+  function settle() {
+    if (!isOpen) return;
+    if (follow) place();
+    else mark();
+  }
+  function showPill() {
+    if (atBottom()) fresh = false;
+    pill.hidden = !fresh;
+  }
+  function onScroll() {
+    var now = geometry();
+    // Only a move with the same content and size is the reader's; a move the
+    // layout made (content removed, a resize) is not.
+    if (now[1] === seen[1] && now[2] === seen[2] && Math.abs(now[0] - seen[0]) > 2) {
+      follow = atBottom();
+      if (follow) batch = null;
+    }
+    mark();
+  }
+  function nextBelow() {
+    var edge = body.scrollTop + body.clientHeight - 24;
+    var next = Array.prototype.filter.call(log.children, function (li) { return li.offsetTop > edge; })[0];
+    setTop(next ? Math.min(maxTop(), next.offsetTop - 8) : maxTop());
+    if (atBottom()) { follow = true; batch = null; }
+    // The button hides at the bottom: the focus stays in the conversation.
+    if (pill.hidden) body.focus({ preventScroll: true });
+  }
+  // A message was added to the log (live or replayed).
+  function arrived(li, incoming) {
+    if (!incoming) { batch = null; follow = true; settle(); return; }
+    if (!isOpen) { if (!firstUnread) firstUnread = li; return; }
+    var now = Date.now();
+    if (!batch || (!inflight && now - batch.at > BATCH_GAP_MS)) batch = { li: li };
+    batch.at = now;
+    fresh = true;
+    settle();
+  }
 
   function messageRow(m) {
     if (m.role === "notice" || m.role === "local") {
@@ -442,20 +568,18 @@
     var meta = li.querySelector(".cw-meta");
     var old = meta.querySelectorAll(".cw-state, .cw-link-button");
     Array.prototype.forEach.call(old, function (n) { n.remove(); });
-    if (m.status === "pending" && offlineShown) {
+    if (m.status === "pending" && outage) {
       meta.appendChild(el("span", { className: "cw-state", text: "· " + T.pending }));
     } else if (m.status === "failed") {
       meta.appendChild(el("span", { className: "cw-state cw-state--failed", text: "· " + T.failed }));
-      var again = el("button", { type: "button", className: "cw-link-button", text: T.resend });
-      again.addEventListener("click", function () {
+      meta.appendChild(el("button", { className: "cw-link-button", text: T.resend, click: function () {
         m.status = "pending";
         m.attempts = 0;
         saveState();
         updateStatus(li, m);
         flush();
-        input.focus();
-      });
-      meta.appendChild(again);
+        focusHome();
+      } }));
     }
   }
   function refreshStatuses() {
@@ -466,6 +590,7 @@
     var li = messageRow(m);
     rows[m.id] = li;
     log.appendChild(li);
+    return li;
   }
 
   function refreshQuick() {
@@ -475,36 +600,38 @@
     var last = state.messages[state.messages.length - 1];
     var replies = last && (last.role === "bot" || last.role === "coordinator") ? last.quick || [] : [];
     replies.forEach(function (r) {
-      var b = el("button", { type: "button", text: r.title });
-      b.addEventListener("click", function () { send(r.payload, r.title); input.focus(); });
-      quick.appendChild(b);
+      quick.appendChild(el("button", { text: r.title, click: function () { send(r.payload, r.title); focusHome(); } }));
     });
     quick.hidden = replies.length === 0;
-    if (hadFocus && quick.hidden && isOpen) input.focus();
+    if (hadFocus && quick.hidden) focusHome();
   }
 
   function noticeText(m) {
     return fmt(m.kind === "coordinator_joined" ? T.joined : T.left, { name: m.name || T.aCoordinator });
   }
 
+  // Each message is added to the live region as its own node, so every
+  // message of a reply is read, in order, and a repeated one is read again
+  // (replacing the region's text would drop all but the last).
+  function speak(text) {
+    announcer.appendChild(el("p", { text: text }));
+    while (announcer.childNodes.length > 5) announcer.removeChild(announcer.firstChild);
+  }
   function announce(m) {
     if (!isOpen) return;
-    var text = m.role === "notice"
+    speak(m.role === "notice"
       ? noticeText(m)
-      : (m.role === "coordinator" ? fmt(T.saidCoordinator, { name: m.name || T.coordinatorRole }) : T.saidAssistant) + " " + plain(m.text);
-    announcer.textContent = "";
-    // A fresh text node in the next frame makes repeated identical
-    // messages announced again.
-    w.setTimeout(function () { announcer.textContent = text; }, 50);
+      : (m.role === "coordinator" ? fmt(T.saidCoordinator, { name: m.name || T.coordinatorRole }) : T.saidAssistant) + " " + plain(m.text));
   }
 
   function addMessage(m, live) {
     if (byId[m.id]) return false;
     byId[m.id] = m;
     state.messages.push(m);
-    renderMessage(m);
+    var li = renderMessage(m);
     refreshQuick();
-    if (live && m.role !== "user") {
+    var incoming = m.role !== "user";
+    if (live && incoming) {
       announce(m);
       if (!isOpen) {
         unread += 1;
@@ -512,34 +639,53 @@
         badge.hidden = false;
       }
     }
-    scrollDown();
+    arrived(li, incoming);
     return true;
   }
 
-  function setStatus(kind) {
-    offlineShown = kind === "offline";
-    if (kind === "ok") {
-      statusBox.hidden = true;
-      statusBox.textContent = "";
-      return;
+  function count(n) { return n === 1 ? T.one : fmt(T.many, { n: n }); }
+  function waiting() {
+    return state.messages.filter(function (m) { return m.role === "user" && m.status === "pending"; }).length;
+  }
+
+  // The connection's state, in one calm line above the conversation.
+  function renderStatus() {
+    var n = waiting();
+    var kind = null;
+    if (connectedAndReady()) {
+      if (outage && n) kind = "sending";
+    } else if (downAt) {
+      var down = Date.now() - downAt;
+      if (down >= GIVE_UP_MS || (failed && !everReady)) kind = "offline";
+      else if (everReady) kind = "reconnecting";
+      else if (down >= NOTICE_DELAY_MS) kind = "connecting";
+      // Look again when the next stage is due.
+      w.clearTimeout(statusTimer);
+      if (kind !== "offline") statusTimer = w.setTimeout(renderStatus, (kind ? GIVE_UP_MS : NOTICE_DELAY_MS) - down + 50);
     }
+    var was = outage;
+    outage = !!kind;
+    if (was !== outage) refreshStatuses();
+    var text = kind === "sending" ? fmt(T.sending, { n: count(n) })
+      : kind ? T[kind] + (n ? " " + fmt(T.waiting, { n: count(n) }) : "") : "";
+    if (!kind) { statusBox.hidden = true; statusBox.textContent = ""; return; }
+    if (statusBox.getAttribute("data-text") === text && !statusBox.hidden) return;
+    statusBox.setAttribute("data-text", text);
     statusBox.textContent = "";
-    statusBox.className = "cw-status" + (kind === "connecting" ? " cw-status--info" : "");
-    statusBox.appendChild(el("span", { text: kind === "connecting" ? T.connecting : T.offline }));
+    statusBox.className = "cw-status" + (kind === "offline" ? "" : " cw-status--info");
+    statusBox.appendChild(el("span", { text: text }));
     if (kind === "offline") {
-      var retry = el("button", { type: "button", text: T.retry });
-      retry.addEventListener("click", retryNow);
-      statusBox.appendChild(retry);
+      statusBox.appendChild(el("button", { text: T.retry, click: retryNow }));
     }
     statusBox.hidden = false;
   }
 
   function setTyping(on) {
     typing.hidden = !on;
-    if (on) scrollDown();
+    settle();
   }
 
-  function open(focusInput) {
+  function open(byUser) {
     isOpen = true;
     // Full screen on a phone: the page behind is out of reach, say so.
     var full = w.matchMedia && w.matchMedia("(max-width: 32em)").matches;
@@ -547,39 +693,41 @@
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
+    // Open at the start of what is new: the first unread message, else the
+    // first answer after the patient's last message (or the greeting).
+    var li = firstUnread;
+    if (!li) {
+      for (var i = state.messages.length - 1; i >= 0 && state.messages[i].role !== "user"; i--) li = rows[state.messages[i].id];
+    }
+    batch = li ? { li: li, at: 0 } : null;
+    follow = true;
+    fresh = false;
+    firstUnread = null;
     unread = 0;
     badge.hidden = true;
     if (perTab) perTab.setItem(OPEN_KEY, "1");
     connect();
-    scrollDown();
-    if (focusInput) input.focus();
+    settle();
+    if (byUser) focusHome();
   }
   function close(returnFocus) {
     isOpen = false;
     panel.hidden = true;
     launcher.hidden = false;
     launcher.setAttribute("aria-expanded", "false");
-    hideClear();
+    hideMenu();
     if (perTab) perTab.setItem(OPEN_KEY, "0");
     if (returnFocus) launcher.focus();
-  }
-
-  function askClear() {
-    tools.hidden = true;
-    confirmBox.hidden = false;
-    confirmBox.querySelector("button").focus();
-  }
-  function hideClear() {
-    if (!confirmBox) return;
-    confirmBox.hidden = true;
-    tools.hidden = false;
   }
 
   // ------------------------------------------------------------ transport
   var socket = null;
   var sessionReady = false;
   var inflight = null;
-  var offlineTimer = null;
+  var downAt = 0;  // since when there has been no usable connection
+  var everReady = false;
+  var failed = false;  // a connection attempt failed during this outage
+  var statusTimer = null;
   var ioPromise = null;
 
   function loadIo() {
@@ -599,54 +747,66 @@
 
   function connectedAndReady() { return !!(socket && socket.connected && sessionReady); }
 
-  function scheduleOffline() {
-    if (offlineTimer) return;
-    offlineTimer = w.setTimeout(function () {
-      offlineTimer = null;
-      if (!connectedAndReady()) { setStatus("offline"); refreshStatuses(); }
-    }, OFFLINE_NOTICE_DELAY_MS);
+  // The connection is gone (or the browser says it is offline): stop the
+  // typing dots and say so at once.
+  function lost() {
+    if (!downAt) downAt = Date.now();
+    sessionReady = false;
+    inflight = null;
+    setTyping(false);
+    renderStatus();
   }
 
   function connect() {
     if (socket) return;
     socket = {};  // placeholder: connect() runs once
-    scheduleOffline();
+    downAt = Date.now();
+    renderStatus();
     loadIo().then(function (io) {
+      // Heartbeat: the server pings every few seconds (bot/channels/widget.py,
+      // PING_INTERVAL_S + PING_TIMEOUT_S) and socket.io-client drops a
+      // connection that has stopped hearing them, so a dead network is
+      // noticed within seconds, not after the default 45 s.
       socket = io(cfg.serverUrl, {
         path: cfg.socketPath,
         transports: cfg.transports,
         tryAllTransports: true,
         reconnectionDelay: 1000,
         reconnectionDelayMax: 5000,
-        timeout: 10000,
+        timeout: 8000,
       });
       socket.on("connect", requestSession);
       socket.on("disconnect", function (reason) {
-        sessionReady = false;
-        inflight = null;
-        setTyping(false);
-        scheduleOffline();
+        lost();
         // The server closed the socket on purpose (e.g. a restart): socket.io
         // does not reconnect by itself in that case.
         if (reason === "io server disconnect") socket.connect();
       });
-      socket.on("connect_error", function () { scheduleOffline(); });
+      socket.on("connect_error", function () { failed = true; lost(); });
       socket.on("session_confirm", onSessionConfirm);
       socket.on("bot_uttered", function (p) { onBot(p, true); });
       socket.on("user_echo", onEcho);
       socket.on("replay", onReplay);
     }, function () {
       socket = null;
-      setStatus("offline");
+      failed = true;
+      lost();
     });
   }
 
+  // A new attempt now, rather than at the end of the back-off.
   function retryNow() {
-    setStatus("connecting");
     if (!socket || !socket.io) { socket = null; connect(); return; }
-    if (!socket.connected) socket.connect();
-    scheduleOffline();
+    if (connectedAndReady()) return;
+    socket.disconnect();
+    socket.connect();
   }
+  w.addEventListener("offline", function () {
+    // The socket is dead even if it has not noticed yet.
+    if (socket && socket.io && socket.io.engine) socket.io.engine.close();
+    if (socket) lost();
+  });
+  w.addEventListener("online", function () { if (socket) retryNow(); });
 
   function requestSession() {
     socket.emit("session_request", {
@@ -671,9 +831,11 @@
     state.token = typeof data.token === "string" ? data.token : null;
     saveState();
     sessionReady = true;
-    if (offlineTimer) { w.clearTimeout(offlineTimer); offlineTimer = null; }
-    setStatus("ok");
-    refreshStatuses();
+    everReady = true;
+    failed = false;
+    downAt = 0;
+    w.clearTimeout(statusTimer);
+    renderStatus();
     flush();
   }
 
@@ -740,6 +902,7 @@
     m.status = status;
     if (rows[m.id]) updateStatus(rows[m.id], m);
     saveState();
+    renderStatus();
   }
 
   // One message at a time, in order; each is acknowledged after the bot has
@@ -786,6 +949,7 @@
     saveState();
     connect();
     flush();
+    renderStatus();
   }
 
   function submit() {
@@ -802,6 +966,9 @@
     state.since = 0;
     byId = {};
     rows = {};
+    batch = firstUnread = null;
+    fresh = false;
+    announcer.textContent = "";
     while (log.firstChild) log.removeChild(log.firstChild);
     refreshQuick();
   }
@@ -812,8 +979,9 @@
     if (local) { try { local.removeItem(KEY); } catch (e) { /* ignore */ } }
     inflight = null;
     setTyping(false);
-    announcer.textContent = T.cleared;
-    input.focus();
+    speak(T.cleared);
+    renderStatus();
+    focusHome();
     // A new conversation, with a new greeting.
     if (connectedAndReady()) { sessionReady = false; requestSession(); }
   }
@@ -827,6 +995,8 @@
     state = next;
     state.messages.slice().forEach(function (m) { byId[m.id] = m; renderMessage(m); });
     refreshQuick();
+    follow = true;
+    settle();
     if (!socket || !socket.connected) return;
     sessionReady = false;
     if (state.sessionId) { requestSession(); return; }
