@@ -6,14 +6,16 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import channel_of
+from actions.handoff import request_handoff
 from bot.channels.guard import UNKNOWN_PAYLOAD
 from bot.dialogue import last_bot_action
 from bot.faq import clarify_buttons, starter_buttons
-from bot.handoff.escalation import escalate_urgent, request_coordinator
+from bot.handoff.dialogue import HANDOFF_SLOT, OFFER_CLARIFICATION, OFFER_SLOT
+from bot.handoff.escalation import escalate_urgent, handoff_state_of
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +34,16 @@ class ActionSessionStart(Action):
     ) -> List[EventType]:
         # The safety text must be the first bot message of every conversation.
         dispatcher.utter_message(response="utter_greet")
-        return [SessionStarted(), ActionExecuted("action_listen")]
+        events: List[EventType] = [SessionStarted()]
+        # Slots are not carried over: a request still open (or a coordinator
+        # still in the chat) must survive the patient coming back tomorrow.
+        if tracker.get_latest_input_channel():
+            state = handoff_state_of(
+                channel=channel_of(tracker), sender_id=tracker.sender_id
+            )
+            if state:
+                events.append(SlotSet(HANDOFF_SLOT, state))
+        return events + [ActionExecuted("action_listen")]
 
 
 class ActionClarify(Action):
@@ -55,8 +66,9 @@ class ActionClarify(Action):
             buttons = starter_buttons()
         if last_bot_action(tracker.events) == self.name() or not buttons:
             # Second miss in a row (or nothing to offer): no more guessing.
+            # The response offers a coordinator; a "yes" to it escalates.
             dispatcher.utter_message(response="utter_default")
-            return []
+            return [SlotSet(OFFER_SLOT, OFFER_CLARIFICATION)]
         dispatcher.utter_message(
             response="utter_clarify",
             buttons=buttons
@@ -78,16 +90,26 @@ class ActionEmergency(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_emergency")
-        escalate_urgent(
+        ticket = escalate_urgent(
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,
             text=(tracker.latest_message or {}).get("text") or "",
+            events=tracker.events,
+            slots=tracker.slots,
         )
+        # A coordinator who already has the chat keeps it; otherwise the
+        # ticket waits for one (the bot keeps answering meanwhile).
+        if ticket is not None and tracker.get_slot(HANDOFF_SLOT) != "active":
+            return [SlotSet(HANDOFF_SLOT, "waiting")]
         return []
 
 
 class ActionRequestHuman(Action):
-    """A patient asks for a person: open a ticket and say what happens next."""
+    """A patient asks for a person: escalate and say what happens next.
+
+    Also for a call back, a record review, an appointment, a cost estimate, or
+    a report they sent (data/rules/handoff.yml).
+    """
 
     def name(self) -> Text:
         return "action_request_human"
@@ -98,10 +120,4 @@ class ActionRequestHuman(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        request_coordinator(
-            channel=channel_of(tracker),
-            sender_id=tracker.sender_id,
-            reason="patient_request",
-        )
-        dispatcher.utter_message(response="utter_request_human_received")
-        return []
+        return request_handoff(dispatcher, tracker)

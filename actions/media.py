@@ -1,10 +1,12 @@
-"""Reports and scans sent in the chat (WhatsApp): acknowledge, ask, keep, review.
+"""Reports and scans sent in the chat (WhatsApp): acknowledge, ask, keep, offer review.
 
 The WhatsApp channels turn a file (or a message they cannot read, such as a
 voice note) into ``/share_media`` with what happened in the metadata
 (``whatsapp_media.outcome``: ``saved``, ``pending``, ``unavailable``,
 ``too_large``, ``wrong_type``, ``corrupt``, ``unsupported``); these actions
 answer it. The store is asked, not the metadata, whether files are held.
+A review of the records, once offered, is the handoff's ``request_record_review``
+(``action_request_human``, reason ``record_review``; bot/handoff).
 """
 
 from __future__ import annotations
@@ -123,28 +125,3 @@ class ActionDiscardMedia(Action):
             else "utter_media_discarded"
         )
         return [SlotSet(PENDING_SLOT, None)]
-
-
-class ActionRequestRecordReview(Action):
-    """A coordinator reviews the records: a ticket with the files in its summary."""
-
-    def name(self) -> Text:
-        return "action_request_record_review"
-
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
-        from bot.handoff.records import request_record_review
-
-        ticket = request_record_review(
-            channel=channel_of(tracker), sender_id=tracker.sender_id
-        )
-        dispatcher.utter_message(
-            response="utter_try_again_later"
-            if ticket is None
-            else "utter_record_review_requested"
-        )
-        return []

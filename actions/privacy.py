@@ -54,7 +54,8 @@ class ActionRequestErasure(Action):
             channel=channel_of(tracker),
             sender_id=tracker.sender_id,
             reason="erasure_request",
-            summary="The patient asked for all their data to be deleted.",
+            events=tracker.events,
+            slots=tracker.slots,
         )
         dispatcher.utter_message(
             response="utter_erasure_requested" if ticket else "utter_try_again_later"

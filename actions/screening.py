@@ -22,7 +22,8 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import channel_of
-from bot.handoff.escalation import request_coordinator
+from actions.handoff import request_handoff
+from bot.handoff.reasons import screening_reason
 from bot.screening import machine, result, storage
 from bot.screening.reading import Message
 from bot.screening.replies import Reply
@@ -205,14 +206,19 @@ class ActionScreeningEnd(Action):
         tracker: Tracker,
         domain: Dict[str, Any],
     ) -> List[EventType]:
-        """Say how the screening ended; hand it to a coordinator when asked."""
+        """Say how the screening ended; hand it to a coordinator when asked.
+
+        A coordinator asked for at the end of a screening is the same handoff
+        as any other (what happens next, opening hours, a call back), with the
+        screening as the reason and its summary as the packet's note.
+        """
         end = machine.ending(tracker.slots)
         if end.reason == ENDED_HANDOFF:
-            request_coordinator(
-                channel=channel_of(tracker),
-                sender_id=tracker.sender_id,
-                reason="screening_review",
-                summary=end.summary,
+            return request_handoff(
+                dispatcher,
+                tracker,
+                reason_code=screening_reason(tracker.get_slot(OUTCOME)),
+                note=end.summary,
             )
         _send(dispatcher, end.replies)
         return []

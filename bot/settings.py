@@ -159,6 +159,39 @@ class Settings:
     #: long to wait for the provider's status callback before sending again.
     outbox_ack_grace_seconds: float = 60.0
     provider_timeout_seconds: float = 10.0
+    # -- coordinator handoff (bot/handoff) ------------------------------------
+    #: When coordinators answer: ``mon-fri 09:00-18:00; sat 10:00-14:00``,
+    #: ``always`` or ``never`` (see bot/handoff/hours.py).
+    handoff_opening_hours: str = "mon-fri 09:00-18:00"
+    #: IANA time zone of the opening hours.
+    handoff_timezone: str = "Asia/Kolkata"
+    #: What the patient is told about the zone ("India time").
+    handoff_timezone_label: str = "India time"
+    #: Usual reply time inside opening hours, in minutes (told to the patient).
+    handoff_reply_minutes: int = 15
+    #: Minutes an unclaimed ticket waits before the patient is offered a call back.
+    handoff_unclaimed_minutes: int = 10
+    #: Webhook called when an urgent ticket arrives (team chat, pager); empty: off.
+    alert_webhook_url: str = ""
+    #: Optional HMAC-SHA256 key signing the webhook body (``X-Alert-Signature``).
+    alert_webhook_secret: str = ""
+    # -- staff console (bot/console) ------------------------------------------
+    #: Public address of the console, for links in alerts.
+    console_public_url: str = "http://localhost:8080"
+    #: Minutes without a request before a staff session ends.
+    console_idle_minutes: int = 30
+    #: Hours after which a session ends whatever the activity.
+    console_session_hours: int = 12
+    #: Failed sign-ins in a row (per account) before it is locked for the window.
+    console_signin_max_failures: int = 10
+    #: Failed sign-ins from one address within the window before it is locked.
+    console_signin_max_failures_per_address: int = 30
+    #: Window and lock time of the sign-in throttle, in minutes.
+    console_signin_window_minutes: int = 15
+    #: Use the first address of X-Forwarded-For (only behind a trusted proxy).
+    console_trust_forwarded_for: bool = False
+    #: How often each console process looks for new messages and tickets (ms).
+    console_poll_ms: int = 250
 
     @property
     def is_development(self) -> bool:
@@ -198,8 +231,17 @@ class Settings:
             self, so that ``get_settings().check()`` reads naturally.
 
         Raises:
-            SettingsError: naming every secret that is missing or a placeholder.
+            SettingsError: naming every secret that is missing or a placeholder,
+                or an opening-hours setting that cannot be read (any environment).
         """
+        from bot.handoff.hours import parse_opening_hours
+
+        try:
+            parse_opening_hours(self.handoff_opening_hours, self.handoff_timezone)
+        except ValueError as error:
+            raise SettingsError(
+                f"HANDOFF_OPENING_HOURS / HANDOFF_TIMEZONE: {error}"
+            ) from None
         if self.is_development:
             return self
         required = {
@@ -341,7 +383,38 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         outbox_max_attempts=int(env.get("OUTBOX_MAX_ATTEMPTS", "6")),
         outbox_ack_grace_seconds=float(env.get("OUTBOX_ACK_GRACE_SECONDS", "60")),
         provider_timeout_seconds=float(env.get("PROVIDER_TIMEOUT_SECONDS", "10")),
+        handoff_opening_hours=env.get("HANDOFF_OPENING_HOURS", "mon-fri 09:00-18:00"),
+        handoff_timezone=env.get("HANDOFF_TIMEZONE", "Asia/Kolkata"),
+        handoff_timezone_label=env.get("HANDOFF_TIMEZONE_LABEL", "India time"),
+        handoff_reply_minutes=int(env.get("HANDOFF_REPLY_MINUTES", "15")),
+        handoff_unclaimed_minutes=int(env.get("HANDOFF_UNCLAIMED_MINUTES", "10")),
+        alert_webhook_url=env.get("ALERT_WEBHOOK_URL", ""),
+        alert_webhook_secret=env.get("ALERT_WEBHOOK_SECRET", ""),
+        console_public_url=env.get(
+            "CONSOLE_PUBLIC_URL",
+            f"http://localhost:{env.get('CONSOLE_PORT', '8080')}",
+        ).rstrip("/"),
+        console_idle_minutes=int(env.get("CONSOLE_IDLE_MINUTES", "30")),
+        console_session_hours=int(env.get("CONSOLE_SESSION_HOURS", "12")),
+        console_signin_max_failures=int(env.get("CONSOLE_SIGNIN_MAX_FAILURES", "10")),
+        console_signin_max_failures_per_address=int(
+            env.get("CONSOLE_SIGNIN_MAX_FAILURES_PER_ADDRESS", "30")
+        ),
+        console_signin_window_minutes=int(
+            env.get("CONSOLE_SIGNIN_WINDOW_MINUTES", "15")
+        ),
+        console_trust_forwarded_for=_flag(env.get("CONSOLE_TRUST_FORWARDED_FOR", "")),
+        console_poll_ms=int(env.get("CONSOLE_POLL_MS", "250")),
     )
+
+
+def rasa_api_token(settings: Optional[Settings] = None) -> str:
+    """The token of Rasa's HTTP API (``--auth-token``), which the console uses.
+
+    See :meth:`Settings.rasa_api_token` (``RASA_TOKEN``, or a per-install
+    development token under ``var/``).
+    """
+    return (settings or get_settings()).rasa_api_token()
 
 
 @lru_cache(maxsize=1)

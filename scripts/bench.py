@@ -15,6 +15,8 @@ Measured here, on this machine, never in tests:
    real browser and the gzipped size of the widget's files.
 5. **WhatsApp** (``scripts/bench_whatsapp.py``): webhook acknowledgement and
    inbound-to-outbound time under 20 concurrent senders.
+6. **Handoff** (``scripts/bench_handoff.py``): a patient's message to the open
+   console, and a coordinator's reply to the widget.
 
 Usage: ``python -m scripts.bench [--skip-widget]``
 """
@@ -292,6 +294,8 @@ def main(argv: Sequence[str] = ()) -> int:
     widget = ROOT / "scripts" / "bench_widget.py"
     if widget.exists() and not args.skip_widget:
         subprocess.run([sys.executable, "-m", "scripts.bench_widget"], cwd=ROOT)
+    if not args.skip_widget:
+        subprocess.run([sys.executable, "-m", "scripts.bench_handoff"], cwd=ROOT)
     subprocess.run([sys.executable, "-m", "scripts.bench_whatsapp"], cwd=ROOT)
     return 0
 

@@ -68,10 +68,14 @@ for _ in $(seq 1 120); do
   printf '.'; sleep 1
 done
 echo
+# Development only (refused elsewhere): a demo coordinator with a fresh password,
+# so a new user can play the patient and the coordinator at once.
+DEMO=$($PY -m bot.console demo-account --console-url "http://localhost:$CONSOLE_PORT" 2>/dev/null || true)
 cat <<MSG
 
 The cryoablation assistant is running.
   Demo page with the chat widget:  http://localhost:$CONSOLE_PORT/
+$DEMO
   Rasa REST channel:               http://localhost:$RASA_PORT/webhooks/rest/webhook
     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
       -d '{"sender": "me", "message": "what is cryoablation?"}'

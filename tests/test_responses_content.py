@@ -33,7 +33,6 @@ GENERAL_RESPONSES = {
     "utter_clarify",
     "utter_default",
     "utter_emergency",
-    "utter_request_human_received",
     "utter_anything_else",
     "utter_empty_message",
     "utter_not_english",
@@ -225,12 +224,6 @@ def test_bot_admits_being_a_bot_and_offers_a_person() -> None:
     assert "automated" in text and "not a doctor" in text
     payloads = {b["payload"] for b in GENERAL["utter_iamabot"][0]["buttons"]}
     assert "/request_human" in payloads
-
-
-def test_handoff_message_promises_no_reply_time() -> None:
-    text = _text("utter_request_human_received")
-    assert "coordinator" in text.lower()
-    assert not CHECK.figures(text), "no waiting time is agreed: do not state one"
 
 
 def test_clarify_is_text_only_because_the_action_adds_the_topics() -> None:

@@ -41,6 +41,12 @@ BUTTON_INTENTS = frozenset(
         "restart",
         "session_start",
         "empty_message",
+        # coordinator handoff (data/responses/handoff.yml buttons; a channel
+        # that stores a file the patient sent says so with /share_report)
+        "cancel_handoff",
+        "request_callback",
+        "share_report",
+        # a review of the records (WhatsApp offers it after a file is kept)
         "request_record_review",
     }
 )

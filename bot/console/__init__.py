@@ -1,4 +1,4 @@
-"""The product's web app: the website widget's files and demo page.
+"""The product's web app: widget files, demo page and the staff console.
 
-The staff escalation console will live here too (see :mod:`bot.console.routes`).
+The staff escalation console lives under ``/console/`` (see README.md here).
 """

@@ -1,6 +1,8 @@
-"""``python -m bot.console``: serve the console (demo page and widget files)."""
+"""``python -m bot.console``: serve the console; ``create-admin``; ``demo-account``."""
 
-from bot.console.app import main
+import sys
+
+from bot.console.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -160,6 +160,7 @@ class ServerSet:
                 "WIDGET_ALLOWED_ORIGINS": ",".join(origins),
                 "WIDGET_SECRET": self.widget_secret,
                 "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode("ascii"),
+                "CONSOLE_PUBLIC_URL": self.console_url,
             }
         )
         if self.app_env not in ("development", "test"):
@@ -238,6 +239,25 @@ class ServerSet:
         )
         if result.returncode != 0:
             raise ServerError(f"migration failed:\n{result.stdout}\n{result.stderr}")
+
+    def add_staff(
+        self, email: str, password: str, role: str = "coordinator", name: str = ""
+    ) -> None:
+        """Create a console account in this set's database (as an admin would)."""
+        argv = [sys.executable, "-m", "bot.store", "create-staff", "--email", email]
+        argv += ["--role", role, "--password-stdin"]
+        argv += ["--name", name] if name else []
+        result = subprocess.run(
+            argv,
+            cwd=self.root,
+            env=self.environment(),
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise ServerError(f"create-staff failed:\n{result.stdout}\n{result.stderr}")
 
     def start_actions(self) -> None:
         """Start the action server (not waiting)."""

@@ -1,10 +1,9 @@
 """URL map of the console.
 
-Today: the widget's files, the demo page that embeds the widget, and the
-health check. The staff escalation console (sign-in, ticket queue,
-conversation view, reply, hand back) is a later issue: its routes go in
-:func:`add_staff_routes`, which is already called by the app factory, so that
-it inherits the security headers and settings.
+Public: the widget's files, the demo page that embeds the widget, and the
+health check. Staff (under ``/console/``, sign-in required, see
+:mod:`bot.console.auth`): the escalation console of :mod:`bot.console.views`
+and its live streams (:mod:`bot.console.live`).
 """
 
 from __future__ import annotations
@@ -24,6 +23,10 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 ASSETS_KEY = web.AppKey("assets", AssetStore)
+FEED_KEY = web.AppKey("feed", object)
+RELAY_KEY = web.AppKey("relay", object)
+WORKER_KEY = web.AppKey("worker", object)
+TEMPLATES_KEY = web.AppKey("templates", object)
 
 
 def widget_config(settings: Settings) -> Dict[str, Any]:
@@ -100,9 +103,45 @@ def add_public_routes(app: web.Application) -> None:
     app.router.add_get("/site/{path:.+}", site_file)
 
 
-def add_staff_routes(app: web.Application) -> None:
-    """Staff escalation console: to be built by the handoff issue.
+async def console_file(request: web.Request) -> web.StreamResponse:
+    """``GET /console/static/{path}``: the console's own script and stylesheet."""
+    return _asset_response(request, "console/" + request.match_info["path"])
 
-    Put its routes (under ``/staff/``), sign-in and session middleware here.
-    Until then nothing is registered: no staff page exists without sign-in.
+
+async def console_root(request: web.Request) -> web.StreamResponse:
+    """``GET /console``: the queue lives at ``/console/``."""
+    raise web.HTTPSeeOther("/console/")
+
+
+def add_staff_routes(app: web.Application) -> None:
+    """The staff escalation console (see bot/console/README.md).
+
+    Every route here but the sign-in page and the static files requires a
+    signed-in session (the middleware of :mod:`bot.console.auth`); admin
+    pages also check the role.
     """
+    from bot.console import live, views
+
+    app.router.add_get("/console", console_root)
+    app.router.add_get("/console/static/{path:.+}", console_file)
+    app.router.add_get("/console/signin", views.signin_page)
+    app.router.add_post("/console/signin", views.signin_submit)
+    app.router.add_post("/console/signout", views.signout)
+    app.router.add_get("/console/", views.queue_page)
+    app.router.add_get("/console/events", live.queue_stream)
+    app.router.add_get(r"/console/tickets/{ticket_id}", views.ticket_page)
+    app.router.add_get(r"/console/tickets/{ticket_id}/events", live.ticket_stream)
+    app.router.add_post(r"/console/tickets/{ticket_id}/claim", views.claim)
+    app.router.add_post(r"/console/tickets/{ticket_id}/release", views.release)
+    app.router.add_post(r"/console/tickets/{ticket_id}/resolve", views.resolve)
+    app.router.add_post(r"/console/tickets/{ticket_id}/reply", views.reply)
+    app.router.add_post(r"/console/tickets/{ticket_id}/notes", views.add_note)
+    app.router.add_post(r"/console/tickets/{ticket_id}/erase", views.erase)
+    app.router.add_get(
+        r"/console/tickets/{ticket_id}/attachments/{attachment_id}",
+        views.download_attachment,
+    )
+    app.router.add_get("/console/staff", views.staff_page)
+    app.router.add_post("/console/staff", views.staff_add)
+    app.router.add_post(r"/console/staff/{staff_id}/active", views.staff_active)
+    app.router.add_get("/console/audit", views.audit_page)

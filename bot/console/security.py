@@ -36,8 +36,12 @@ def socket_sources(server_url: str) -> str:
     return f"{origin} {websocket}"
 
 
-def content_security_policy(server_url: str) -> str:
-    """The CSP of console pages that embed the widget talking to ``server_url``."""
+def content_security_policy(server_url: str | None) -> str:
+    """The CSP of console pages that embed the widget talking to ``server_url``.
+
+    The staff console (``server_url=None``) connects to itself only.
+    """
+    connect = f"'self' {socket_sources(server_url)}" if server_url else "'self'"
     return "; ".join(
         [
             "default-src 'none'",
@@ -45,7 +49,7 @@ def content_security_policy(server_url: str) -> str:
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
-            f"connect-src 'self' {socket_sources(server_url)}",
+            f"connect-src {connect}",
             "base-uri 'none'",
             "form-action 'self'",
             "frame-ancestors 'none'",
@@ -66,8 +70,11 @@ def security_headers(server_url: str, path: str) -> Dict[str, str]:
         Header names and values.
     """
     embeddable = path.startswith("/widget/")
+    staff = path == "/console" or path.startswith("/console/")
     return {
-        "Content-Security-Policy": content_security_policy(server_url),
+        "Content-Security-Policy": content_security_policy(
+            None if staff else server_url
+        ),
         "X-Content-Type-Options": "nosniff",
         # A cancer-information page: do not tell other sites where a visitor
         # came from.
@@ -93,7 +100,13 @@ def middleware(server_url: str) -> Callable[..., Awaitable[web.StreamResponse]]:
             # Error pages get the headers too.
             exc.headers.update(security_headers(server_url, request.path))
             raise
-        resp.headers.update(security_headers(server_url, request.path))
+        if not resp.prepared:  # a stream sets its headers before it starts
+            headers = security_headers(server_url, request.path)
+            # A handler may set a stricter policy of its own (a download is
+            # sandboxed); it is kept.
+            if "Content-Security-Policy" in resp.headers:
+                headers.pop("Content-Security-Policy")
+            resp.headers.update(headers)
         return resp
 
     return add_headers

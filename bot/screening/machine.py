@@ -324,7 +324,6 @@ class Ending:
 
 
 R_NO_CONSENT = "utter_screening_no_consent"
-R_HANDED_OVER = "utter_request_human_received"
 R_CLOSED = "utter_screening_closed"
 
 
@@ -337,7 +336,9 @@ def ending(slots: Mapping[str, Any]) -> Ending:
         run = Run(slots, extract)
         lines = "; ".join(run.check_lines())
         summary = f"Screening result: {state.outcome or 'not given'}. Values: {lines}"
-        return Ending(ENDED_HANDOFF, [Reply(R_HANDED_OVER)], summary)
+        # The handoff's own replies (what happens next, when) are sent by the
+        # action that escalates.
+        return Ending(ENDED_HANDOFF, [], summary)
     if state.ended == ENDED_CLOSED:
         return Ending(ENDED_CLOSED, [Reply(R_CLOSED)])
     return Ending(None, [])

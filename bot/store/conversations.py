@@ -130,6 +130,8 @@ def record_consent(
         conversation.consent_withdrawn_at = None
     else:
         conversation.consent_withdrawn_at = now
+        # Withdrawing stops all storing, contact details for a call back too.
+        conversation.contact_consent_at = None
     record = ConsentRecord(
         conversation_id=conversation.id,
         given=given,
@@ -159,6 +161,20 @@ def require_consent(conversation: Conversation) -> None:
         )
 
 
+def require_contact_consent(conversation: Conversation) -> None:
+    """Raise :class:`ConsentRequired` unless contact details may be stored.
+
+    Either consent covers them: the screening's (health data) or the one the
+    patient gives when leaving a number or an e-mail for a call back.
+    """
+    if conversation.contact_consent_at is None and not conversation.has_consent:
+        raise ConsentRequired(
+            f"conversation {conversation.id} has consent status "
+            f"{conversation.consent_status!r}: ask for consent before storing "
+            "health or contact data"
+        )
+
+
 def set_contact_details(
     *,
     session: Session,
@@ -171,7 +187,9 @@ def set_contact_details(
         session: the caller's session.
         conversation: the patient's conversation (consent required).
         details: some of ``name``, ``phone``, ``email``, ``preferred_time``,
-            ``country``; empty values are dropped; ``{}`` clears them.
+            ``country``; empty values are dropped; ``{}`` clears them. The
+            channel's reply address (:data:`CHANNEL_ADDRESS_FIELDS`) is not
+            the patient's to change here: it is kept as it is.
 
     Returns:
         The conversation.
@@ -181,11 +199,12 @@ def set_contact_details(
         ValueError: for a field the product does not collect.
 
     """
-    require_consent(conversation)
-    unknown = set(details) - CONTACT_FIELDS
+    require_contact_consent(conversation)
+    given = {k: v for k, v in details.items() if k not in CHANNEL_ADDRESS_FIELDS}
+    unknown = set(given) - CONTACT_FIELDS
     if unknown:
         raise ValueError(f"unknown contact fields: {', '.join(sorted(unknown))}")
-    cleaned = {key: str(value).strip() for key, value in details.items() if value}
+    cleaned = {key: str(value).strip() for key, value in given.items() if value}
     current = conversation.contact_details or {}
     cleaned.update({k: v for k, v in current.items() if k in CHANNEL_ADDRESS_FIELDS})
     conversation.contact_details = cleaned or None
@@ -221,3 +240,88 @@ def channel_address(conversation: Conversation, field: str) -> str | None:
     """The address the channel replies to, or None."""
     value = (conversation.contact_details or {}).get(field)
     return str(value) if value else None
+
+
+def save_contact_with_consent(
+    *,
+    session: Session,
+    conversation: Conversation,
+    details: Mapping[str, Any],
+    wording_version: str,
+    at: datetime | None = None,
+) -> Conversation:
+    """Record the patient's consent to a call back and keep their details.
+
+    The consent covers the contact details only (it does not allow storing
+    health data); it is kept in ``consent_records`` with the wording the
+    patient answered, and ``contact_consent_at`` says it is current. The new
+    details are merged into any given before.
+
+    Args:
+        session: the caller's session.
+        conversation: the patient's conversation.
+        details: ``phone`` and/or ``email`` (and optionally ``name`` …).
+        wording_version: the version of the question the patient agreed to.
+        at: when (now by default).
+
+    Raises:
+        ConsentRequired: the patient has withdrawn consent since (they must
+            agree again, which this call records, so this cannot happen here;
+            kept for symmetry with :func:`set_contact_details`).
+        ValueError: for a field the product does not collect.
+
+    """
+    now = at or utcnow()
+    session.add(
+        ConsentRecord(
+            conversation_id=conversation.id,
+            given=True,
+            wording_version=wording_version,
+            source="patient",
+            recorded_at=now,
+        )
+    )
+    conversation.contact_consent_at = now
+    merged = {**(conversation.contact_details or {}), **dict(details)}
+    set_contact_details(session=session, conversation=conversation, details=merged)
+    record_audit(
+        session=session,
+        actor="patient",
+        action="contact_consent_given",
+        conversation_id=conversation.id,
+        detail=",".join(sorted(k for k, v in details.items() if v)),
+        at=now,
+    )
+    return conversation
+
+
+def set_handoff_state(
+    *,
+    session: Session,
+    conversation: Conversation,
+    state: str | None,
+    at: datetime | None = None,
+) -> Conversation:
+    """Record who has the conversation: None (the bot), ``waiting`` or ``active``."""
+    from bot.store.models import HANDOFF_STATES
+
+    if state is not None and state not in HANDOFF_STATES:
+        raise ValueError(f"handoff state must be None or one of {HANDOFF_STATES}")
+    if conversation.handoff_state != state:
+        conversation.handoff_state = state
+        conversation.handoff_changed_at = at or utcnow()
+        session.flush()
+    return conversation
+
+
+def record_inbound(
+    *, session: Session, conversation: Conversation, at: datetime | None = None
+) -> Conversation:
+    """Note that the patient just wrote (WhatsApp's 24-hour reply window)."""
+    now = at or utcnow()
+    if conversation.last_inbound_at is None or conversation.last_inbound_at < now:
+        conversation.last_inbound_at = now
+    if conversation.last_activity_at < now:
+        conversation.last_activity_at = now
+    session.flush()
+    return conversation

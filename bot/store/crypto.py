@@ -137,6 +137,26 @@ def decrypt_text(token: str) -> str:
         ) from None
 
 
+def encrypt_bytes(plaintext: bytes) -> str:
+    """Encrypt raw bytes (an attachment) with the newest key; returns an ASCII token."""
+    return get_multifernet().encrypt(plaintext).decode("ascii")
+
+
+def decrypt_bytes(token: str) -> bytes:
+    """Decrypt a token made by :func:`encrypt_bytes`.
+
+    Raises:
+        DecryptionError: no configured key opens the token.
+
+    """
+    try:
+        return get_multifernet().decrypt(token.encode("ascii"))
+    except InvalidToken:
+        raise DecryptionError(
+            "a stored value cannot be decrypted with the configured keys"
+        ) from None
+
+
 def rotate_token(token: str) -> str:
     """Re-encrypt ``token`` with the newest key (MultiFernet.rotate)."""
     try:

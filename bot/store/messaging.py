@@ -303,15 +303,6 @@ def lease_stale_inbound(
     return taken
 
 
-def last_inbound_at(*, session: Session, conversation: Conversation) -> datetime | None:
-    """When the patient last wrote on this conversation (for the 24-hour window)."""
-    return session.scalar(
-        select(func.max(ProcessedInbound.processed_at)).where(
-            ProcessedInbound.conversation_id == conversation.id
-        )
-    )
-
-
 # -- the outbox sender ---------------------------------------------------------
 
 #: Messages a sender still has to deal with, in order.

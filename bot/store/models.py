@@ -25,7 +25,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-from bot.store.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+from bot.store.types import (
+    EncryptedBytes,
+    EncryptedJSON,
+    EncryptedText,
+    UTCDateTime,
+    utcnow,
+)
 
 #: Deterministic constraint names, so migrations can drop what they created.
 NAMING_CONVENTION = {
@@ -53,6 +59,10 @@ INBOUND_STATES = ("received", "done", "failed")
 OUTBOX_STATES = ("queued", "sending", "sent", "held", "failed", "refused")
 #: Who an outbound message is from (the window's rules differ).
 OUTBOX_ORIGINS = ("bot", "coordinator", "notice", "template")
+#: A conversation's handoff: None (the bot has it), waiting (a ticket is open,
+#: no coordinator yet; the bot still answers), active (a coordinator has it;
+#: the bot stays quiet except for emergencies).
+HANDOFF_STATES = ("waiting", "active")
 
 
 def _in(column: str, values: tuple) -> str:
@@ -85,6 +95,13 @@ class Conversation(Base):
     contact_details = Column(EncryptedJSON)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     last_activity_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    #: None, ``waiting`` or ``active`` (see ``HANDOFF_STATES``).
+    handoff_state = Column(String(16))
+    handoff_changed_at = Column(UTCDateTime)
+    #: When the patient agreed to us keeping their contact details (call back).
+    contact_consent_at = Column(UTCDateTime)
+    #: The patient's last message (WhatsApp allows free replies for 24 h after it).
+    last_inbound_at = Column(UTCDateTime)
 
     consents: List[ConsentRecord] = relationship(
         "ConsentRecord",
@@ -222,6 +239,17 @@ class Ticket(Base):
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
     assigned_at = Column(UTCDateTime)
     resolved_at = Column(UTCDateTime)
+    #: How it ended: ``resolved`` (by staff), ``cancelled`` (by the patient).
+    resolution = Column(String(32))
+    #: The newest patient message while the ticket was open (queue marker).
+    last_patient_message_at = Column(UTCDateTime)
+    #: When the patient was offered a call back (at once outside opening
+    #: hours; after the unclaimed wait inside them). Set once, atomically.
+    callback_offered_at = Column(UTCDateTime)
+    #: The urgent-ticket webhook: sent, attempts so far, last attempt.
+    alert_sent_at = Column(UTCDateTime)
+    alert_attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    alert_last_attempt_at = Column(UTCDateTime)
 
     conversation: Conversation = relationship("Conversation", back_populates="tickets")
     assignee: Staff | None = relationship("Staff")
@@ -357,20 +385,16 @@ class OutboxMessage(Base):
     conversation: Conversation = relationship("Conversation")
 
 
-MEDIA_STATES = ("pending", "kept")
-
-
 class ChannelMedia(Base):
-    """A file a patient sent on WhatsApp (a report photo, a PDF), encrypted.
+    """A file a patient sent on WhatsApp, held until they agree to keep it.
 
-    Fetched at once (the provider's link expires within minutes). ``pending``
-    until the patient agrees to its storage (then kept for the coordinators,
-    in the product's attachments once those exist) or refuses (then deleted).
-    ``data`` is the file, base64 then Fernet-encrypted.
+    Fetched at once (the provider's link expires within minutes) and held
+    encrypted. With the patient's agreement it moves to :class:`Attachment`
+    (for the coordinators); without it, it is deleted (at the latest by the
+    daily purge, after a day).
     """
 
     __tablename__ = "channel_media"
-    __table_args__ = (CheckConstraint(_in("status", MEDIA_STATES), name="status"),)
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(
@@ -379,29 +403,104 @@ class ChannelMedia(Base):
         nullable=False,
         index=True,
     )
-    status = Column(String(16), nullable=False, default="pending")
     content_type = Column(String(64), nullable=False)
     #: A file name can name the patient, so it is encrypted too.
     filename = Column(EncryptedText)
     size = Column(Integer, nullable=False)
     sha256 = Column(String(64), nullable=False)
-    data = Column(EncryptedText, nullable=False)
+    data = Column(EncryptedBytes, nullable=False)
     source_message_id = Column(String(255))
     created_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
 
+
+class Attachment(Base):
+    """A file the patient sent (a report, a scan), stored encrypted.
+
+    Content and file name are encrypted (a file name often carries the
+    patient's name); type, size and times stay in clear for listing.
+    ``source_message_id`` is the channel's id of the message that carried it,
+    unique per conversation, so a redelivered webhook stores the file once.
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        UniqueConstraint(
+            "conversation_id", "source_message_id", name="uq_attachments_source"
+        ),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer,
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    content_type = Column(String(127), nullable=False)
+    size_bytes = Column(Integer, nullable=False)
+    filename = Column(EncryptedText)
+    content = Column(EncryptedBytes, nullable=False)
+    source_message_id = Column(String(255))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    conversation: Conversation = relationship("Conversation")
+
+
+class StaffSession(Base):
+    """A signed-in console session (server-side; the cookie holds a random token).
+
+    Only the SHA-256 of the token is stored, so a copy of the database cannot
+    be used to sign in. Every console process sees every session.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    staff_id = Column(
+        Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    #: The synchronizer token every change must carry.
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+    staff: Staff = relationship("Staff")
+
+
+class SigninFailure(Base):
+    """A failed console sign-in, counted per account and per address.
+
+    ``key_hash`` is an HMAC of the e-mail address or of the IP address, so
+    the table does not list who tried what from where.
+    """
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_key", "kind", "key_hash", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    #: ``account`` or ``address``.
+    kind = Column(String(8), nullable=False)
+    key_hash = Column(String(64), nullable=False)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+_ENCRYPTED_TYPES = (EncryptedText, EncryptedJSON, EncryptedBytes)
 
 #: Columns holding ciphertext, for key rotation: table name → column names.
 ENCRYPTED_COLUMNS: Dict[str, tuple] = {
     table.name: tuple(
         column.name
         for column in table.columns
-        if isinstance(column.type, (EncryptedText, EncryptedJSON))
+        if isinstance(column.type, _ENCRYPTED_TYPES)
     )
     for table in metadata.sorted_tables
-    if any(isinstance(c.type, (EncryptedText, EncryptedJSON)) for c in table.columns)
+    if any(isinstance(c.type, _ENCRYPTED_TYPES) for c in table.columns)
 }
 
 __all__ = [
+    "Attachment",
     "AuditEntry",
     "Base",
     "ChannelMedia",
@@ -411,7 +510,9 @@ __all__ = [
     "OutboxMessage",
     "ProcessedInbound",
     "Screening",
+    "SigninFailure",
     "Staff",
+    "StaffSession",
     "Ticket",
     "TicketNote",
     "metadata",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.settings import get_settings
 from bot.store.audit import record_audit
 from bot.store.models import (
+    Attachment,
     ChannelMedia,
     ConsentRecord,
     Conversation,
@@ -95,6 +96,10 @@ def _delete_conversation_rows(session: Session, conversation_id: int) -> Dict[st
             ),
         ),
         (
+            "attachments",
+            delete(Attachment).where(Attachment.conversation_id == conversation_id),
+        ),
+        (
             "outbox",
             delete(OutboxMessage).where(
                 OutboxMessage.conversation_id == conversation_id
@@ -154,8 +159,9 @@ def erase_conversation(
     """Delete everything stored about one patient on one channel.
 
     Removes the conversation, its consent records, screenings, tickets and
-    their notes, queued messages, and the sender's Rasa tracker events; writes
-    an ``erase`` audit entry with counts only. The caller commits.
+    their notes, attachments, queued messages, and the sender's Rasa tracker
+    events; writes an ``erase`` audit entry with counts only. The caller
+    commits.
 
     Args:
         session: the caller's session.
@@ -186,6 +192,29 @@ def erase_conversation(
         detail=report.describe() if report.found else "nothing stored",
     )
     return report
+
+
+def purge_events_before(*, session: Session, sender_id: str, before: float) -> int:
+    """Delete a sender's Rasa events older than ``before`` (epoch seconds).
+
+    The second pass of an erasure: a turn Rasa was already processing when the
+    data was deleted still holds the old events in memory, and Rasa's SQL
+    tracker store writes back every event beyond the count it finds stored,
+    which after the deletion is all of them. Once Rasa has answered a request
+    made after the deletion (it queues requests per conversation), any event
+    older than the deletion is such a ghost and goes; events made after it
+    (the "your data was deleted" notice, a new message) stay.
+
+    Returns:
+        How many events were deleted.
+    """
+    if not events_table_exists(session.connection()):
+        return 0
+    return session.execute(
+        delete(events).where(
+            events.c.sender_id == sender_id, events.c.timestamp < before
+        )
+    ).rowcount
 
 
 def _senders_active_since(

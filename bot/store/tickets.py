@@ -191,8 +191,21 @@ def assign_ticket(
     return ticket
 
 
-def release_ticket(*, session: Session, ticket: Ticket, staff: Staff) -> Ticket:
-    """Put an assigned ticket back in the queue (``assigned`` → ``waiting``)."""
+def release_ticket(
+    *, session: Session, ticket: Ticket, staff: Staff, force: bool = False
+) -> Ticket:
+    """Put an assigned ticket back in the queue (``assigned`` → ``waiting``).
+
+    Args:
+        session: the caller's session.
+        ticket: the ticket.
+        staff: who releases it; must hold it unless ``force`` (an admin).
+        force: release a ticket someone else holds.
+
+    Raises:
+        InvalidTransition: not assigned, or held by someone else.
+
+    """
     now = utcnow()
     _transition(
         session,
@@ -204,6 +217,7 @@ def release_ticket(*, session: Session, ticket: Ticket, staff: Staff) -> Ticket:
             "assigned_at": None,
             "updated_at": now,
         },
+        extra_condition=None if force else Ticket.assignee_id == staff.id,
     )
     record_audit(
         session=session,
@@ -217,20 +231,39 @@ def release_ticket(*, session: Session, ticket: Ticket, staff: Staff) -> Ticket:
 
 
 def resolve_ticket(
-    *, session: Session, ticket: Ticket, staff: Staff | None = None
+    *,
+    session: Session,
+    ticket: Ticket,
+    staff: Staff | None = None,
+    resolution: str = "resolved",
+    require_holder: bool = False,
 ) -> Ticket:
     """Close the ticket for good (``waiting``/``assigned`` → ``resolved``).
 
+    Args:
+        session: the caller's session.
+        ticket: the ticket.
+        staff: the coordinator closing it (None: the system or the patient).
+        resolution: how it ended (``resolved``, ``cancelled`` by the patient).
+        require_holder: only if ``staff`` holds it (the console's rule).
+
     Raises:
-        InvalidTransition: it is already resolved.
+        InvalidTransition: it is already resolved (or held by someone else).
 
     """
     now = utcnow()
+    holder = Ticket.assignee_id == staff.id if (require_holder and staff) else None
     _transition(
         session,
         ticket,
         OPEN_STATES,
-        {"status": "resolved", "resolved_at": now, "updated_at": now},
+        {
+            "status": "resolved",
+            "resolved_at": now,
+            "updated_at": now,
+            "resolution": resolution,
+        },
+        extra_condition=holder,
     )
     record_audit(
         session=session,
@@ -238,7 +271,7 @@ def resolve_ticket(
         staff_id=staff.id if staff else None,
         action="ticket_resolved",
         conversation_id=ticket.conversation_id,
-        detail=f"ticket={ticket.id}",
+        detail=f"ticket={ticket.id} resolution={resolution}",
     )
     return ticket
 
@@ -273,9 +306,19 @@ def list_tickets(
     session: Session,
     statuses: Sequence[str] = OPEN_STATES,
     assignee: Staff | None = None,
+    unassigned: bool = False,
     limit: int = 200,
 ) -> List[Ticket]:
-    """List the queue: most urgent first, then oldest first."""
+    """List the queue: most urgent first, then oldest first.
+
+    Args:
+        session: the caller's session.
+        statuses: which states to list (open ones by default).
+        assignee: only tickets this coordinator holds ("Mine").
+        unassigned: only tickets nobody holds.
+        limit: at most this many.
+
+    """
     rank = case(PRIORITY_RANK, value=Ticket.priority, else_=len(PRIORITY_RANK))
     query = (
         select(Ticket)
@@ -285,4 +328,39 @@ def list_tickets(
     )
     if assignee is not None:
         query = query.where(Ticket.assignee_id == assignee.id)
+    if unassigned:
+        query = query.where(Ticket.assignee_id.is_(None))
     return list(session.scalars(query))
+
+
+def claim_once(
+    *, session: Session, ticket: Ticket, column: str, at: datetime | None = None
+) -> bool:
+    """Set a once-only timestamp column of the ticket if nobody has yet.
+
+    The console's background work (the unclaimed-wait offer, the urgent alert)
+    runs in every console process; this conditional UPDATE makes exactly one
+    of them do each piece of work.
+
+    Args:
+        session: the caller's session.
+        ticket: the ticket.
+        column: ``callback_offered_at`` or ``alert_sent_at``.
+        at: the time to record (now by default).
+
+    Returns:
+        True for the one caller that set it.
+
+    """
+    if column not in ("callback_offered_at", "alert_sent_at"):
+        raise ValueError(f"not a once-only column: {column}")
+    attribute = getattr(Ticket, column)
+    session.flush()
+    result = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, attribute.is_(None))
+        .values({column: at or utcnow()})
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(ticket)
+    return result.rowcount == 1

@@ -61,6 +61,27 @@ class EncryptedJSON(TypeDecorator):
         return json.loads(crypto.decrypt_text(value))
 
 
+class EncryptedBytes(TypeDecorator):
+    """Raw bytes (a report, a scan) stored encrypted, as a Fernet token in TEXT."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> Any:
+        """Encrypt on the way in."""
+        if value is None:
+            return None
+        if not isinstance(value, (bytes, bytearray)):
+            raise TypeError(f"EncryptedBytes takes bytes, not {type(value).__name__}")
+        return crypto.encrypt_bytes(bytes(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
+        """Decrypt on the way out."""
+        if value is None:
+            return None
+        return crypto.decrypt_bytes(value)
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes on every engine.
 

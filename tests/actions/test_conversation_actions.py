@@ -24,7 +24,7 @@ RANKED = {
 
 
 def test_session_starts_with_the_greeting_that_carries_the_disclaimer(
-    tracker_factory, run
+    tracker_factory, run, app_db
 ):
     dispatcher, events = run(ActionSessionStart(), tracker_factory())
     assert [m["response"] for m in dispatcher.messages] == ["utter_greet"]
@@ -129,11 +129,17 @@ def test_emergency_advice_survives_a_database_failure(
 
 
 def test_request_human_opens_a_ticket_and_says_what_happens_next(
-    tracker_factory, run, app_db
+    tracker_factory, run, app_db, monkeypatch
 ):
+    from bot.settings import get_settings
+
+    # Inside opening hours whatever the clock says (tests/actions/
+    # test_handoff_actions.py covers both sides).
+    monkeypatch.setenv("HANDOFF_OPENING_HOURS", "always")
+    get_settings.cache_clear()
     dispatcher, _ = run(ActionRequestHuman(), tracker_factory())
     assert [m["response"] for m in dispatcher.messages] == [
-        "utter_request_human_received"
+        "utter_handoff_requested_open"
     ]
     [(reason, priority, status, _)] = _tickets(app_db)
     assert (reason, priority, status) == ("patient_request", "normal", "waiting")

@@ -35,7 +35,7 @@ RECOVER_MS = 45_000
 
 
 def _user_texts_in_tracker(servers: ServerSet, sid: str) -> List[str]:
-    tracker = rasa_api(servers, "GET", f"/conversations/{sid}/tracker")
+    tracker = rasa_api(servers, "GET", f"/conversations/web:{sid}/tracker")
     return [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
 
 

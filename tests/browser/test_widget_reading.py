@@ -135,7 +135,7 @@ def test_view_stays_put_while_the_reader_scrolls_up(
     rasa_api(
         servers,
         "POST",
-        f"/conversations/{session_id(page)}/tracker/events"
+        f"/conversations/web:{session_id(page)}/tracker/events"
         "?output_channel=socketio&execute_side_effects=true",
         [
             {
@@ -296,7 +296,7 @@ def test_reopened_chat_shows_the_start_of_what_came_while_closed(
     rasa_api(
         servers,
         "POST",
-        f"/conversations/{session_id(page)}/tracker/events"
+        f"/conversations/web:{session_id(page)}/tracker/events"
         "?output_channel=socketio&execute_side_effects=true",
         [
             {

@@ -107,6 +107,8 @@ SCREENING_STEPS: Sequence[str] = (
     "Yes, I agree",
     "colon cancer that spread to the liver, two lesions, biggest 28 mm, "
     "platelets 1.2 lakh, bilirubin 0.8 mg/dl",
+    # The read-back of the values collected; the result follows it.
+    "All correct",
 )
 #: The first line of every screening result mentions the criteria.
 RESULT = re.compile(r"published (selection )?criteria", re.IGNORECASE)

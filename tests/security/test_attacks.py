@@ -224,6 +224,8 @@ def test_a_whole_screening_still_works_behind_the_locks(servers: ServerSet) -> N
         "hcc, 2 tumours, biggest 3 cm",
         "bilirubin 1.4 mg/dl, platelets 90k",
         "child pugh A",
+        # The values are read back before the result.
+        "All correct",
     ):
         reply = rest(servers, {"sender": "screening-1", "message": message})
         assert reply.status == 200 and texts(reply), message

@@ -25,7 +25,6 @@ from bot.store.media import (
     keep_media,
     keep_pending_media,
     list_media,
-    media_bytes,
     purge_pending_media,
 )
 from bot.store.messaging import (
@@ -33,7 +32,6 @@ from bot.store.messaging import (
     claim_inbound,
     complete_inbound,
     fail_inbound,
-    last_inbound_at,
     lease_stale_inbound,
     outbound_final,
     outbound_retry,
@@ -114,7 +112,6 @@ def test_a_message_is_claimed_once_and_its_text_dropped_when_done(store):
             text("SELECT status, payload FROM processed_inbound")
         ).one()
         assert (raw.status, raw.payload) == ("done", None)
-        assert last_inbound_at(session=session, conversation=_conversation(session))
 
 
 def test_a_message_whose_process_died_is_taken_over_once(store):
@@ -297,7 +294,9 @@ def test_held_messages_wait_for_the_patient_and_keep_their_place(store):
 PDF = b"%PDF-1.4 a report"
 
 
-def test_files_are_held_encrypted_and_kept_only_with_consent(store):
+def test_files_are_held_encrypted_and_kept_only_with_consent(store, sealed):
+    from bot.store.attachments import get_attachment, list_attachments
+
     with session_scope() as session:
         conversation = _conversation(session)
         row = hold_media(
@@ -312,17 +311,17 @@ def test_files_are_held_encrypted_and_kept_only_with_consent(store):
             keep_media(session=session, conversation=conversation, row=row)
     with session_scope() as session:
         raw = session.execute(text("SELECT data, filename FROM channel_media")).one()
-        assert raw.data.startswith("gAAAAA") and raw.filename.startswith("gAAAAA")
+        assert sealed(raw.filename) == "discharge.pdf"
         conversation = _conversation(session)
-        (row,) = list_media(
-            session=session, conversation=conversation, status="pending"
-        )
-        assert media_bytes(row) == PDF
+        (row,) = list_media(session=session, conversation=conversation)
+        assert row.data == PDF
         record_consent(session=session, conversation=conversation, given=True)
-        assert keep_pending_media(session=session, conversation=conversation) == 1
-        assert [
-            r.status for r in list_media(session=session, conversation=conversation)
-        ] == ["kept"]
+        (kept,) = keep_pending_media(session=session, conversation=conversation)
+        assert list_media(session=session, conversation=conversation) == []
+        (listed,) = list_attachments(session=session, conversation=conversation)
+        assert listed.id == kept.id and listed.content_type == "application/pdf"
+        stored = get_attachment(session=session, attachment_id=kept.id)
+        assert stored.content == PDF and stored.source_message_id == "wamid.5"
 
 
 def test_refused_and_forgotten_files_are_deleted(store):

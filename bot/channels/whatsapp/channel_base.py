@@ -42,6 +42,7 @@ from bot.channels.whatsapp.provider import (
     MediaUnavailable,
 )
 from bot.settings import Settings, get_settings
+from bot.store.attachments import list_attachments
 from bot.store.conversations import get_conversation
 from bot.store.db import session_scope
 from bot.store.edge import describe_error
@@ -51,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 #: The intent a file (or anything but text) becomes; its outcome is metadata.
 SHARE_MEDIA = "/share_media"
+#: The payload of the record-review button (offered after a file is kept).
+RECORD_REVIEW = "/request_record_review"
 MEDIA_METADATA = "whatsapp_media"
 #: How often claimed messages whose process died are looked for.
 RECOVERY_INTERVAL_SECONDS = 5.0
@@ -338,9 +341,16 @@ class WhatsAppInputBase(InputChannel):
             return self._guarded(message.text, limit, meta)
         if message.kind == KIND_CHOICE:
             meta["whatsapp"]["display"] = message.display
+            if message.payload == RECORD_REVIEW:
+                # The review's ticket lists the files (bot/handoff's packet).
+                meta["attachments"] = await asyncio.to_thread(
+                    self._attachment_ids, sender_id
+                )
             return self._guarded(message.payload, limit, meta)
         if message.kind == KIND_MEDIA:
-            meta[MEDIA_METADATA] = await self._take_media(message, sender_id)
+            summary = await self._take_media(message, sender_id)
+            meta["attachments"] = summary.pop("attachments", [])
+            meta[MEDIA_METADATA] = summary
             return SHARE_MEDIA, meta, None
         meta[MEDIA_METADATA] = {
             "outcome": "unsupported",
@@ -358,9 +368,22 @@ class WhatsAppInputBase(InputChannel):
             meta.update(guarded.metadata)
         return guarded.text, meta, guarded
 
+    def _attachment_ids(self, sender_id: str) -> List[int]:
+        with session_scope() as session:
+            conversation = get_conversation(
+                session=session, channel=self.CHANNEL, sender_id=sender_id
+            )
+            if conversation is None:
+                return []
+            return [
+                a.id
+                for a in list_attachments(session=session, conversation=conversation)
+            ]
+
     async def _take_media(self, message: Inbound, sender_id: str) -> Dict[str, Any]:
         outcomes: List[str] = []
         kinds: List[str] = []
+        kept: List[int] = []
         for index, ref in enumerate(message.media):
             kinds.append(ref.kind)
             try:
@@ -387,34 +410,46 @@ class WhatsAppInputBase(InputChannel):
             if not checked.ok:
                 outcomes.append(checked.outcome)
                 continue
-            outcomes.append(
-                await asyncio.to_thread(
-                    self._store_media, sender_id, checked, downloaded.data, message
-                )
+            outcome, attachment_id = await asyncio.to_thread(
+                self._store_media, sender_id, checked, downloaded.data, message, index
             )
-        return media_summary(outcomes, kinds)
+            outcomes.append(outcome)
+            if attachment_id is not None:
+                kept.append(attachment_id)
+        return {**media_summary(outcomes, kinds), "attachments": kept}
 
     def _store_media(
-        self, sender_id: str, checked: media.Checked, data: bytes, message: Inbound
-    ) -> str:
+        self,
+        sender_id: str,
+        checked: media.Checked,
+        data: bytes,
+        message: Inbound,
+        index: int,
+    ) -> Tuple[str, Optional[int]]:
+        """Hold the file; keep it at once with consent. (outcome, attachment id)."""
+        # One id per file: a Twilio message may carry several.
+        source = message.message_id if index == 0 else f"{message.message_id}#{index}"
         with session_scope() as session:
             conversation = get_conversation(
                 session=session, channel=self.CHANNEL, sender_id=sender_id
             )
             if conversation is None:
-                return media.UNAVAILABLE
+                return media.UNAVAILABLE, None
             row = hold_media(
                 session=session,
                 conversation=conversation,
                 content_type=checked.content_type,
                 filename=checked.filename,
                 data=data,
-                source_message_id=message.message_id,
+                source_message_id=source,
             )
             if conversation.has_consent:
-                keep_media(session=session, conversation=conversation, row=row)
-                return media.OK
-            return "pending"
+                attachment = keep_media(
+                    session=session, conversation=conversation, row=row
+                )
+                session.flush()
+                return media.OK, attachment.id
+            return "pending", None
 
     async def _handle(self, message: Inbound, sender_id: str) -> None:
         """Process one claimed message (the :class:`InboundQueue` handler).

@@ -31,7 +31,11 @@ from typing import Awaitable, Callable, List, Optional, Sequence
 from bot.channels import identity
 from bot.channels.whatsapp.messages import Inbound
 from bot.store import messaging
-from bot.store.conversations import get_or_create_conversation, set_channel_address
+from bot.store.conversations import (
+    get_or_create_conversation,
+    record_inbound,
+    set_channel_address,
+)
 from bot.store.db import session_scope
 from bot.store.edge import describe_error
 from bot.store.models import Conversation
@@ -126,6 +130,8 @@ class InboundQueue:
             )
             if row is None:
                 return None
+            # When the patient last wrote: the 24-hour window (the console shows it).
+            record_inbound(session=session, conversation=conversation)
             released = messaging.release_held(
                 session=session, conversation=conversation
             )

@@ -196,9 +196,8 @@ class OutboxSender:
             jobs = []
             for row in rows:
                 conversation = session.get(Conversation, row.conversation_id)
-                last = messaging.last_inbound_at(
-                    session=session, conversation=conversation
-                )
+                # When the patient last wrote (issue 10's record_inbound).
+                last = conversation.last_inbound_at
                 state = window.window_state(last)
                 jobs.append(
                     Job(
@@ -392,7 +391,7 @@ class OutboxSender:
                 error="outside-24h-window",
             )
             conversation = session.get(Conversation, job.conversation_id)
-            last = messaging.last_inbound_at(session=session, conversation=conversation)
+            last = conversation.last_inbound_at
             if messaging.template_sent_since(
                 session=session, conversation=conversation, since=last
             ):

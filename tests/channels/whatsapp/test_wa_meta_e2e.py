@@ -7,6 +7,7 @@ what the phone receives; webhooks shaped and signed as Meta sends them.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from typing import Iterator
 from urllib.parse import urlencode
@@ -398,23 +399,27 @@ def test_an_image_and_a_pdf_are_downloaded_stored_encrypted_and_acknowledged(
     texts = _texts(phone.settle()[before:])
     assert any("I have saved your report" in t for t in texts), texts
     conversation = world.conversation_id("whatsapp", phone.sender_id)
+    # Kept as the conversation's attachments (what the console lists), encrypted.
     rows = world.query(
-        "SELECT status, content_type, data, filename, sha256 FROM channel_media "
+        "SELECT content_type, content, filename, size_bytes FROM attachments "
         "WHERE conversation_id = ? ORDER BY id",
         (conversation,),
     )
-    assert [(r["status"], r["content_type"]) for r in rows] == [
-        ("kept", "image/jpeg"),
-        ("kept", "application/pdf"),
-    ]
+    assert [r["content_type"] for r in rows] == ["image/jpeg", "application/pdf"]
     fernet = world.fernet()
-    import base64
-
     for row, original in zip(rows, (JPEG, PDF), strict=True):
-        assert row["data"].startswith("gAAAAA")  # a Fernet token, not the file
-        assert base64.b64decode(fernet.decrypt(row["data"].encode())) == original
-        assert row["sha256"] == hashlib.sha256(original).hexdigest()
+        assert row["content"].startswith("gAAAAA")  # a Fernet token, not the file
+        opened = fernet.decrypt(row["content"].encode())
+        assert hashlib.sha256(opened).digest() == hashlib.sha256(original).digest()
+        assert row["size_bytes"] == len(original)
     assert fernet.decrypt(rows[1]["filename"].encode()) == b"discharge summary.pdf"
+    # Nothing is left waiting.
+    assert (
+        world.query(
+            "SELECT id FROM channel_media WHERE conversation_id = ?", (conversation,)
+        )
+        == []
+    )
 
 
 def test_a_record_review_opens_a_ticket_listing_the_files(
@@ -430,14 +435,17 @@ def test_a_record_review_opens_a_ticket_listing_the_files(
     phone.settle()
     phone.tap("Yes, keep it")
     texts = _texts(phone.tap("Yes, please review"))
-    assert any("review your records" in t for t in texts), texts
+    assert any("review the reports and scans" in t for t in texts), texts
     conversation = world.conversation_id("whatsapp", phone.sender_id)
     (ticket,) = world.query(
         "SELECT reason, summary FROM tickets WHERE conversation_id = ?", (conversation,)
     )
     assert ticket["reason"] == "record_review"
-    summary = world.fernet().decrypt(ticket["summary"].encode()).decode()
-    assert "scan.pdf (application/pdf" in summary
+    (attachment,) = world.query(
+        "SELECT id FROM attachments WHERE conversation_id = ?", (conversation,)
+    )
+    packet = json.loads(world.fernet().decrypt(ticket["summary"].encode()))
+    assert packet["attachment_ids"] == [attachment["id"]]
     assert before  # the greeting came first
 
 
@@ -448,12 +456,13 @@ def test_a_refused_file_is_deleted(phone: MetaPhone, world: World):
     texts = _texts(phone.tap("No, delete it"))
     assert any("deleted the file" in t for t in texts)
     conversation = world.conversation_id("whatsapp", phone.sender_id)
-    assert (
-        world.query(
-            "SELECT id FROM channel_media WHERE conversation_id = ?", (conversation,)
+    for table in ("channel_media", "attachments"):
+        assert (
+            world.query(
+                f"SELECT id FROM {table} WHERE conversation_id = ?", (conversation,)
+            )
+            == []
         )
-        == []
-    )
 
 
 def test_an_expired_media_url_gets_a_polite_retry_request(
@@ -487,12 +496,13 @@ def test_a_file_that_is_not_a_report_is_refused(phone: MetaPhone, world: World):
     texts = _texts(phone.settle()[before:])
     assert len(texts) == 1 and "only receive photos" in texts[0]
     conversation = world.conversation_id("whatsapp", phone.sender_id)
-    assert (
-        world.query(
-            "SELECT id FROM channel_media WHERE conversation_id = ?", (conversation,)
+    for table in ("channel_media", "attachments"):
+        assert (
+            world.query(
+                f"SELECT id FROM {table} WHERE conversation_id = ?", (conversation,)
+            )
+            == []
         )
-        == []
-    )
 
 
 @pytest.mark.parametrize("kind", ["audio", "video", "sticker", "location", "reaction"])

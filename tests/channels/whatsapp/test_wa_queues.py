@@ -143,7 +143,11 @@ TUNING = SenderTuning(
 
 
 def _patient(app_db, sender="wa:p1", hours_ago=0.0):
-    from bot.store.conversations import get_or_create_conversation, set_channel_address
+    from bot.store.conversations import (
+        get_or_create_conversation,
+        record_inbound,
+        set_channel_address,
+    )
     from bot.store.messaging import claim_inbound
 
     with app_db() as session:
@@ -160,6 +164,11 @@ def _patient(app_db, sender="wa:p1", hours_ago=0.0):
             conversation=conversation,
             payload={},
             lease_seconds=0,
+            at=utcnow() - timedelta(hours=hours_ago),
+        )
+        record_inbound(
+            session=session,
+            conversation=conversation,
             at=utcnow() - timedelta(hours=hours_ago),
         )
 

@@ -7,9 +7,6 @@ Messages API, which posts signed status callbacks back.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
 import pytest
 from wa_world import TwilioPhone, World, http, wait_until
 
@@ -126,11 +123,11 @@ def test_a_pdf_sent_through_twilio_is_fetched_kept_and_acknowledged(
     ), saved
     conversation = world.conversation_id("twilio", twilio_phone.sender_id)
     (row,) = world.query(
-        "SELECT status, data, sha256 FROM channel_media WHERE conversation_id = ?",
+        "SELECT content, size_bytes FROM attachments WHERE conversation_id = ?",
         (conversation,),
     )
-    assert row["status"] == "kept" and row["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert base64.b64decode(world.fernet().decrypt(row["data"].encode())) == PDF
+    assert world.fernet().decrypt(row["content"].encode()) == PDF
+    assert row["size_bytes"] == len(PDF)
 
 
 def test_an_expired_twilio_media_url_gets_a_retry_request(

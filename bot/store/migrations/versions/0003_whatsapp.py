@@ -1,21 +1,22 @@
 """WhatsApp: the inbound queue and the outbox sender's bookkeeping.
 
 Revision ID: 0003_whatsapp
-Revises: 0001 (re-parent onto 0002_handoff when issue 10's migration lands)
+Revises: 0002_handoff
 Create Date: 2024-12-01
 
 ``channel_media`` holds the files patients send, encrypted, until they agree
-to their storage. ``processed_inbound`` keeps a claimed message (encrypted)
-until it has been processed, with a lease so that another process takes over a
-message whose process died; ``outbox`` gets a status, a retry time, a lease,
-who it is from, and the provider's delivery receipts.
+to their storage (then they move to issue 10's ``attachments``).
+``processed_inbound`` keeps a claimed message (encrypted) until it has been
+processed, with a lease so that another process takes over a message whose
+process died; ``outbox`` gets a status, a retry time, a lease, who it is from,
+and the provider's delivery receipts.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_whatsapp"
-down_revision = "0001"
+down_revision = "0002_handoff"
 branch_labels = None
 depends_on = None
 
@@ -79,7 +80,6 @@ def upgrade() -> None:
         "channel_media",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("conversation_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
         sa.Column("content_type", sa.String(64), nullable=False),
         sa.Column("filename", sa.Text(), nullable=True),
         sa.Column("size", sa.Integer(), nullable=False),
@@ -87,9 +87,6 @@ def upgrade() -> None:
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("source_message_id", sa.String(255), nullable=True),
         sa.Column("created_at", TS, nullable=False),
-        sa.CheckConstraint(
-            "status IN ('pending', 'kept')", name="ck_channel_media_status"
-        ),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
