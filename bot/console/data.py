@@ -9,7 +9,7 @@ that happened is always recorded.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
@@ -27,9 +27,6 @@ from bot.store.screenings import latest_screening
 from bot.store.tickets import OPEN_STATES, get_ticket, list_tickets
 from bot.store.types import utcnow
 
-#: WhatsApp lets a business reply freely for this long after the patient's
-#: last message; after it only approved templates may be sent.
-WHATSAPP_WINDOW = timedelta(hours=24)
 CHANNEL_LABELS = {
     "socketio": "Website chat",
     "rest": "REST",
@@ -151,12 +148,13 @@ def _packet_values(stored: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def _window(conversation: Conversation, now: datetime) -> Optional[Dict[str, Any]]:
+    # The same rule the WhatsApp channels send by (bot/channels/whatsapp/window.py).
+    from bot.channels.whatsapp.window import window_state
+
     if conversation.channel not in ("whatsapp", "twilio"):
         return None
-    if conversation.last_inbound_at is None:
-        return {"closes_at": None, "open": False}
-    closes = conversation.last_inbound_at + WHATSAPP_WINDOW
-    return {"closes_at": iso(closes), "open": closes > now}
+    state = window_state(conversation.last_inbound_at, now)
+    return {"closes_at": iso(state.closes_at), "open": state.open}
 
 
 def ticket_page(session: Session, ticket_id: int, staff_id: int) -> Dict[str, Any]:
