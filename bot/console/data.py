@@ -46,6 +46,17 @@ def iso(moment: Optional[datetime]) -> Optional[str]:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
+def given_contact(conversation: Conversation) -> Dict[str, Any]:
+    """The contact details the patient gave (not the number a channel replies to)."""
+    from bot.store.conversations import CHANNEL_ADDRESS_FIELDS
+
+    return {
+        key: value
+        for key, value in (conversation.contact_details or {}).items()
+        if key not in CHANNEL_ADDRESS_FIELDS
+    }
+
+
 def channel_label(channel: str) -> str:
     """The console's words for a channel name."""
     return CHANNEL_LABELS.get(channel, channel)
@@ -80,7 +91,7 @@ def queue_row(ticket: Ticket, names: Dict[int, str]) -> Dict[str, Any]:
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
         "last_patient_message_at": iso(ticket.last_patient_message_at),
-        "callback": bool(conversation.contact_details),
+        "callback": bool(given_contact(conversation)),
     }
 
 
@@ -180,7 +191,7 @@ def ticket_page(session: Session, ticket_id: int, staff_id: int) -> Dict[str, An
         }
         for a in list_attachments(session=session, conversation=conversation)
     ]
-    contact = dict(conversation.contact_details or {})
+    contact = given_contact(conversation)
     now = utcnow()
     view = {
         "ticket": {
