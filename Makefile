@@ -24,7 +24,7 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 MODEL_STAMP := models/.trained
 
 .PHONY: help install browser train run shell test test-unit test-conversations validate \
-	facts eval bench lint format migrate purge lock clean
+	facts review eval bench lint format migrate purge lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -89,6 +89,9 @@ shell: $(MODEL_STAMP) ## chat in the terminal (needs `make run` running for the 
 
 facts: $(INSTALLED) ## every figure in the answers is in the clinical source
 	$(PY) $(SHARED)/tools/check_answer_facts.py .
+
+review: $(INSTALLED) ## every sentence in the source or the clinical register; qualifiers kept
+	$(PY) -m scripts.clinical_review
 
 validate: $(INSTALLED) ## rasa data validate, warnings are failures
 	$(PY) -m scripts.validate

@@ -13,7 +13,7 @@ from actions import channel_of
 from actions.handoff import request_handoff
 from bot.channels.guard import UNKNOWN_PAYLOAD
 from bot.dialogue import last_bot_action
-from bot.faq import clarify_buttons, starter_buttons
+from bot.faq import CLARIFY_OTHER, clarify_buttons, starter_buttons
 from bot.handoff.dialogue import HANDOFF_SLOT, OFFER_CLARIFICATION, OFFER_SLOT
 from bot.handoff.escalation import escalate_urgent, handoff_state_of
 
@@ -71,8 +71,7 @@ class ActionClarify(Action):
             return [SlotSet(OFFER_SLOT, OFFER_CLARIFICATION)]
         dispatcher.utter_message(
             response="utter_clarify",
-            buttons=buttons
-            + [{"title": "Something else", "payload": "/request_human"}],
+            buttons=[*buttons, dict(CLARIFY_OTHER)],
         )
         return []
 

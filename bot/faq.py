@@ -7,7 +7,7 @@ clarifying question, so a patient sees "Risks and side effects", not a key.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 TOPIC_TITLES: Dict[str, str] = {
     "what_is_cryoablation": "What cryoablation is",
@@ -45,6 +45,9 @@ TOPIC_TITLES: Dict[str, str] = {
     "guarantee": "Guarantees",
 }
 
+#: The clarifying question's last button: none of the topics offered.
+CLARIFY_OTHER = {"title": "Something else", "payload": "/request_human"}
+
 #: The retrieval intent of FAQ topics.
 RETRIEVAL_INTENT = "faq"
 
@@ -81,3 +84,46 @@ def starter_buttons() -> List[dict]:
     return [
         {"title": TOPIC_TITLES[key], "payload": f"/faq/{key}"} for key in STARTER_TOPICS
     ]
+
+
+def uncovered_subject_text(subjects: Sequence[str]) -> str:
+    """How the bot names uncovered subjects ("that question" if none is known).
+
+    >>> uncovered_subject_text(["diet", "insurance"])
+    'food and diet or insurance'
+    """
+    from bot.nlp.scope import UNCOVERED_SUBJECTS
+
+    names = [UNCOVERED_SUBJECTS[s] for s in subjects if s in UNCOVERED_SUBJECTS]
+    return " or ".join(names) if names else "that question"
+
+
+def followup_replies(values: Sequence[str]) -> List[Tuple[str, Dict[str, Any]]]:
+    """The replies after the main FAQ answer, from ``faq_followup`` entity values.
+
+    Args:
+        values: ``"faq/<topic>"`` (a second question) or
+            ``"not_covered/<subject>[+<subject>]"`` (an uncovered part).
+
+    Returns:
+        ``(response name, variables)`` pairs; the variables may include
+        ``buttons`` for a second topic.
+    """
+    replies: List[Tuple[str, Dict[str, Any]]] = []
+    for value in values:
+        kind, _, rest = value.partition("/")
+        if kind == RETRIEVAL_INTENT and rest in TOPIC_TITLES:
+            title = TOPIC_TITLES[rest]
+            replies.append(
+                (
+                    "utter_faq_followup_second",
+                    {
+                        "title": title[0].lower() + title[1:],
+                        "buttons": [{"title": title, "payload": f"/faq/{rest}"}],
+                    },
+                )
+            )
+        elif kind == "not_covered":
+            subject = uncovered_subject_text(rest.split("+"))
+            replies.append(("utter_faq_followup_uncovered", {"subject": subject}))
+    return replies

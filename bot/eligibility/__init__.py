@@ -13,11 +13,20 @@ Example::
                      "child_pugh": "A6", "bilirubin_mg_dl": 1.1,
                      "platelets_per_ul": 120000})
     result.outcome  # "likely_suitable"
+    assess({..., "child_pugh": "B8", "child_pugh_source": "computed"}).outcome
+    # "needs_review": a class worked out in the conversation is never
+    # "unlikely_suitable" (a B8 from a report is)
     child_pugh(bilirubin_mg_dl=1.8, albumin_g_dl=3.1, inr=1.5,
                ascites="mild", encephalopathy="none")  # "B7"
 """
 
 from bot.eligibility.criteria import (
+    CHILD_PUGH_COMPUTED,
+    CHILD_PUGH_REFERENCE,
+    CHILD_PUGH_REPORT,
+    CHILD_PUGH_SOURCES,
+    COMPUTED_FROM_ANSWERS,
+    DOCTORS_MAY_GRADE,
     FLAGS,
     INCOMPLETE,
     LIKELY_SUITABLE,
@@ -39,6 +48,12 @@ from bot.eligibility.engine import (
 )
 
 __all__ = [
+    "CHILD_PUGH_COMPUTED",
+    "CHILD_PUGH_REFERENCE",
+    "CHILD_PUGH_REPORT",
+    "CHILD_PUGH_SOURCES",
+    "COMPUTED_FROM_ANSWERS",
+    "DOCTORS_MAY_GRADE",
     "FLAGS",
     "INCOMPLETE",
     "LIKELY_SUITABLE",

@@ -3,15 +3,26 @@
 Every threshold of ``spec/eligibility.md`` is one :class:`Rule` below: the field
 it reads, the operator and limit of the range that raises its flag, the
 preferred range shown to coordinators, the unit, the flag, the effect on the
-outcome, the exact line of the source document it comes from and the section of
-the spec that states it. The engine (:mod:`bot.eligibility.engine`) evaluates
-these objects and holds no threshold of its own, so that a reviewer can check
-this file line by line against the source.
+outcome, the exact line of the source document it comes from, the section of
+the spec that states it, and the words a patient reads when it is raised (its
+reason, and the next step that belongs to it, if any). The engine
+(:mod:`bot.eligibility.engine`) evaluates these objects and holds no threshold
+of its own, so that a reviewer can check this file line by line against the
+source.
 
-Source: ``seeds/000_4c5dabd8a3483595.txt`` ("Patient and Lesion Selection
-Criteria" table and the FAQ on cirrhosis, TACE and transplantation), last
-reviewed by its authors on June 4, 2026. Table rows are quoted with their cells
-joined by `` | ``; everything else is quoted verbatim.
+Source of the criteria: ``seeds/000_4c5dabd8a3483595.txt`` ("Patient and
+Lesion Selection Criteria" table and the FAQ on cirrhosis, TACE and
+transplantation), last reviewed by its authors on June 4, 2026. Table rows are
+quoted with their cells joined by `` | ``; everything else is quoted verbatim.
+
+One table here does NOT come from that source: the Child-Pugh points table
+(:data:`CHILD_PUGH_NUMERIC_BANDS`, :data:`CHILD_PUGH_CATEGORY_POINTS`). The
+source uses Child-Pugh classes but never defines them; the table is the
+standard Child-Turcotte-Pugh classification (:data:`CHILD_PUGH_REFERENCE`),
+added by the spec so that a class can be worked out with a patient who does not
+know it. A class worked out that way is less certain than one a doctor wrote
+(:data:`CHILD_PUGH_COMPUTED`): B8-C computed gives a team review, never
+"unlikely suitable", and the patient is told how it was worked out.
 
 Decisions the spec leaves open, taken here and kept in one place:
 
@@ -31,6 +42,10 @@ Decisions the spec leaves open, taken here and kept in one place:
 * The Milan flag needs a diagnosis known to be ``hcc``; ``multi_probe`` and
   ``within_milan`` give notes (``Result.notes``), never reasons, and never
   change the outcome.
+* ``child_pugh_source`` says where a given ``child_pugh`` comes from
+  (``"report"``, the default, or ``"computed"``); a class that ``assess``
+  works out itself from bilirubin, albumin, INR, ascites and encephalopathy
+  is always ``"computed"``.
 * Inputs: ``None`` or a blank string means "not given". Numbers must be real,
   finite ``int``/``float`` values (no strings, no bools): conversion from what
   patients type belongs to the lab-value extraction. Zero is impossible for
@@ -53,7 +68,7 @@ from bot import fields
 # source review, and reset it when the source is reviewed again.
 SOURCE_FILE = "seeds/000_4c5dabd8a3483595.txt"
 SOURCE_REVIEWED = date(2026, 6, 4)
-RULES_REVISION = 1
+RULES_REVISION = 2
 RULES_VERSION = f"{SOURCE_REVIEWED.isoformat()}.{RULES_REVISION}"
 
 # Outcomes, in the spec's order of precedence (the first that applies wins).
@@ -87,6 +102,24 @@ CHILD_PUGH_VALUES = tuple(
     f"{letter}{score}"
     for letter, scores in CHILD_PUGH_CLASS_SCORES.items()
     for score in scores
+)
+
+# Where the Child-Pugh value comes from (spec "The outcome", "Child-Pugh"): a
+# report or letter written by a doctor (the default), or worked out in the
+# conversation from what a patient or relative typed.
+CHILD_PUGH_REPORT = "report"
+CHILD_PUGH_COMPUTED = "computed"
+CHILD_PUGH_SOURCES = (CHILD_PUGH_REPORT, CHILD_PUGH_COMPUTED)
+
+#: What the bot says whenever it shows a class it worked out (spec
+#: "Child-Pugh"): both phrases, in every such message (a test checks).
+COMPUTED_FROM_ANSWERS = "worked out from the answers given"
+DOCTORS_MAY_GRADE = "the doctors may grade it differently"
+#: The note of a result whose Child-Pugh class was worked out and is within
+#: the preferred range (B8-C worked out says so in its reason instead).
+COMPUTED_CHILD_PUGH_NOTE = (
+    "The Child-Pugh class used here ({child_pugh}) was "
+    f"{COMPUTED_FROM_ANSWERS}; {DOCTORS_MAY_GRADE}."
 )
 
 # Operators a rule may use. "between" includes both ends; "gt_le" is
@@ -197,6 +230,16 @@ class Rule:
             step (empty for rules that never lead to a team review).
         requires: Id of a rule whose preferred range must hold for this rule to
             raise its flag (multi-probe only applies up to 5 cm).
+        next_step: The next step that belongs to this rule, shown whenever
+            its flag is raised (spec "Next steps": each step belongs to the
+            rule that raised it); empty for none.
+        next_step_source: The line of the source the next step rests on,
+            when it is not ``source``.
+        effect_when_computed: For the Child-Pugh rules, the effect when the
+            class was worked out in the conversation (``None``: as ``effect``).
+        reason_when_computed: For the Child-Pugh rules, the reason when the
+            class was worked out in the conversation (empty: as ``reason``).
+        review_topic_when_computed: The review topic in that case.
 
     """
 
@@ -215,6 +258,29 @@ class Rule:
     reason: str
     review_topic: str = ""
     requires: str | None = None
+    next_step: str = ""
+    next_step_source: str = ""
+    effect_when_computed: str | None = None
+    reason_when_computed: str = ""
+    review_topic_when_computed: str = ""
+
+    def effect_for(self, child_pugh_source: str | None) -> str:
+        """The rule's effect, for a Child-Pugh value from ``child_pugh_source``."""
+        if child_pugh_source == CHILD_PUGH_COMPUTED and self.effect_when_computed:
+            return self.effect_when_computed
+        return self.effect
+
+    def reason_for(self, child_pugh_source: str | None) -> str:
+        """The rule's reason, for a Child-Pugh value from ``child_pugh_source``."""
+        if child_pugh_source == CHILD_PUGH_COMPUTED and self.reason_when_computed:
+            return self.reason_when_computed
+        return self.reason
+
+    def review_topic_for(self, child_pugh_source: str | None) -> str:
+        """The rule's review topic, for a Child-Pugh value from that source."""
+        if child_pugh_source == CHILD_PUGH_COMPUTED and self.review_topic_when_computed:
+            return self.review_topic_when_computed
+        return self.review_topic
 
     @property
     def preferred(self) -> str:
@@ -277,8 +343,29 @@ SOURCE_MILAN = (
     "the waiting period."
 )
 
+SOURCE_CIRRHOSIS = (
+    "Child-Pugh B8–C cirrhosis significantly increases the risk of "
+    "post-procedural liver decompensation, and such patients should be "
+    "evaluated by a hepatologist before ablation is considered."
+)
+SOURCE_HELPS = (
+    "If this option is not suitable, we help explore other relevant "
+    "treatments, clinical trials, or advanced care pathways."
+)
+SOURCE_BRIDGE = (
+    "It also serves as a bridge to transplantation, maintaining patients "
+    "within Milan criteria while awaiting organ availability."
+)
+
 _HIGH_RISK_CHILD_PUGH = frozenset(
     {"C", *(v for v in CHILD_PUGH_VALUES if v not in {"A5", "A6", "B7"})}
+)
+
+# What the source says about Child-Pugh B8-C, shared by the reasons of a class
+# from a report and of a class worked out in the conversation.
+_B8_C_WORDS = (
+    "The published criteria prefer Child-Pugh A or B7, and note a high "
+    "procedural risk for B8–C."
 )
 
 RULES: tuple[Rule, ...] = (
@@ -297,8 +384,8 @@ RULES: tuple[Rule, ...] = (
         spec_section=_CRITERIA,
         reason=(
             "The published criteria describe cryoablation for hepatocellular "
-            "carcinoma (HCC) and liver metastases; for another diagnosis the "
-            "specialist team needs to look at your case."
+            "carcinoma (HCC) and liver metastases; for another diagnosis, a "
+            "specialist team needs to look at the case."
         ),
         review_topic=fields.label("diagnosis"),
     ),
@@ -316,9 +403,8 @@ RULES: tuple[Rule, ...] = (
         source=SOURCE_LESIONS,
         spec_section=_CRITERIA,
         reason=(
-            "You mentioned more than 3 lesions; the published criteria prefer "
-            "1–3 lesions, although more lesions can be treated in staged "
-            "sessions."
+            "More than 3 tumours were mentioned; the published criteria prefer "
+            "1–3, and note that more lesions can be treated in staged sessions."
         ),
         review_topic=(
             f"{fields.label('lesion_count')} and whether staged sessions could work"
@@ -338,8 +424,9 @@ RULES: tuple[Rule, ...] = (
         source=SOURCE_DIAMETER,
         spec_section=_CRITERIA,
         reason=(
-            "The largest lesion is bigger than 5 cm; the published criteria "
-            "prefer lesions of 5 cm or less and advise caution above that size."
+            "The largest tumour is bigger than 5 cm; the published criteria "
+            "prefer 5 cm or less, and say to use cryoablation with caution "
+            "above that size."
         ),
         review_topic=fields.label("max_lesion_cm"),
     ),
@@ -358,9 +445,8 @@ RULES: tuple[Rule, ...] = (
         spec_section=_CRITERIA,
         # Still within the preferred range: shown as a note, not as a reason.
         reason=(
-            "Lesions of 3–5 cm may need a multi-probe strategy (several "
-            "cryoprobes placed together), which the specialists plan from your "
-            "imaging."
+            "Tumours of 3–5 cm may require a multi-probe strategy (several "
+            "cryoprobes placed at the same time), planned from the CT or MRI."
         ),
         requires="max_lesion_size",
     ),
@@ -377,10 +463,24 @@ RULES: tuple[Rule, ...] = (
         applies_to=_HCC_ONLY,
         source=SOURCE_CHILD_PUGH,
         spec_section=_CRITERIA,
-        reason=(
-            "Your Child-Pugh result is in the B8–C range; the published criteria "
-            "prefer Child-Pugh A or B7, because with B8–C the procedure carries "
-            "a high risk for the liver; a hepatologist should see you first."
+        reason=f"The Child-Pugh class given is in the B8–C range. {_B8_C_WORDS}",
+        # The only step that names other treatments (spec "Next steps").
+        next_step=(
+            "For Child-Pugh B8–C, the source says that TACE or systemic therapy "
+            "is preferred, and that a hepatologist should evaluate the patient "
+            "before ablation is considered."
+        ),
+        next_step_source=SOURCE_CIRRHOSIS,
+        # A class worked out from what a patient typed is less certain than
+        # one a doctor wrote: a team review, never "unlikely suitable".
+        effect_when_computed=NEEDS_REVIEW,
+        reason_when_computed=(
+            f"The Child-Pugh class {COMPUTED_FROM_ANSWERS} is in the B8–C "
+            f"range; {DOCTORS_MAY_GRADE}. {_B8_C_WORDS}"
+        ),
+        review_topic_when_computed=(
+            f"the Child-Pugh class ({COMPUTED_FROM_ANSWERS}) and a "
+            "hepatologist's evaluation"
         ),
     ),
     Rule(
@@ -397,11 +497,12 @@ RULES: tuple[Rule, ...] = (
         source=SOURCE_CHILD_PUGH,
         spec_section=_CRITERIA,
         reason=(
-            "You gave the Child-Pugh class B without its score; the published "
-            "criteria accept B7 but not B8 or B9, so the full score (or the "
-            "blood tests and findings it is calculated from) is needed."
+            "The Child-Pugh class B was given without its score. The published "
+            "criteria prefer Child-Pugh A or B7 and note a high procedural risk "
+            "for B8–C, so the full score (or the blood tests and findings it is "
+            "worked out from) is needed."
         ),
-        review_topic="your full Child-Pugh score",
+        review_topic="the full Child-Pugh score",
     ),
     Rule(
         id="bilirubin",
@@ -417,9 +518,9 @@ RULES: tuple[Rule, ...] = (
         source=SOURCE_BILIRUBIN,
         spec_section=_CRITERIA,
         reason=(
-            "Your bilirubin is 2 mg/dL or higher; the published criteria prefer "
-            "below 2 mg/dL, because a higher level suggests the liver has less "
-            "reserve."
+            "The bilirubin given is 2 mg/dL or higher; the published criteria "
+            "prefer below 2 mg/dL, because an elevated bilirubin indicates "
+            "compromised hepatic reserve (the liver has less in reserve)."
         ),
         review_topic=(
             f"{fields.label('bilirubin_mg_dl')} and how much reserve the liver has"
@@ -439,9 +540,9 @@ RULES: tuple[Rule, ...] = (
         source=SOURCE_PLATELETS,
         spec_section=_CRITERIA,
         reason=(
-            "Your platelet count is 50,000/µL or lower; the published criteria "
-            "prefer more than 50,000/µL, and lower counts need a platelet "
-            "transfusion before the procedure."
+            "The platelet count given is 50,000/µL or lower; the published "
+            "criteria prefer more than 50,000/µL, and lower counts require a "
+            "platelet transfusion before the procedure."
         ),
         review_topic=(
             f"{fields.label('platelets_per_ul')} and a platelet transfusion before "
@@ -463,8 +564,8 @@ RULES: tuple[Rule, ...] = (
         spec_section=_CRITERIA,
         reason=(
             "The tumour is 5 mm or less from a bile duct; the published criteria "
-            "prefer more than 5 mm, because being close raises the risk of a "
-            "bile collection (biloma) and the bile duct may need cooling."
+            "prefer more than 5 mm, because proximity increases the risk of a "
+            "bile collection (biloma), and biliary cooling may be needed."
         ),
         review_topic=(
             f"{fields.label('bile_duct_distance_mm')} and whether the bile ducts "
@@ -485,13 +586,14 @@ RULES: tuple[Rule, ...] = (
         source=SOURCE_TACE,
         spec_section=_CRITERIA,
         reason=(
-            "Your BCLC stage is B; the published criteria describe cryoablation "
-            "for stages 0–A, although TACE followed by cryoablation is a "
-            "well-established combination for intermediate HCC."
+            "The BCLC stage given is B; the published criteria describe "
+            "cryoablation for stages 0–A. For intermediate HCC, TACE followed "
+            "by cryoablation is a well-established strategy in Chinese "
+            "hepatology centres."
         ),
         review_topic=(
             f"{fields.label('bclc_stage')} and whether TACE followed by "
-            "cryoablation fits"
+            "cryoablation could fit"
         ),
     ),
     Rule(
@@ -507,9 +609,10 @@ RULES: tuple[Rule, ...] = (
         applies_to=_HCC_ONLY,
         source=SOURCE_BCLC,
         spec_section=_CRITERIA,
+        # The source names no other treatment for BCLC C-D: neither does this.
         reason=(
-            "Your BCLC stage is C or D; the published criteria describe "
-            "cryoablation for stages 0–A, so this stage is outside that use."
+            "The BCLC stage given (C or D) is outside the stages 0–A for which "
+            "the published criteria describe cryoablation of HCC."
         ),
     ),
 )
@@ -524,7 +627,9 @@ class MilanCriteria:
     Within Milan: one lesion of at most ``single_max_cm``, or two to
     ``multiple_max_count`` lesions all of at most ``multiple_max_cm`` (with
     ``max_lesion_cm`` as the size of the largest). Informational only: the flag
-    never changes the outcome.
+    never changes the outcome, and its note and next step (bridging to
+    transplantation) are not shown when the outcome is "unlikely suitable"
+    (spec "Next steps").
     """
 
     single_max_cm: float
@@ -536,6 +641,7 @@ class MilanCriteria:
     spec_section: str
     note: str
     next_step: str
+    next_step_source: str
 
     def within(self, lesion_count: int, max_lesion_cm: float) -> bool:
         """Tell whether the tumours are within the Milan criteria.
@@ -580,15 +686,19 @@ MILAN = MilanCriteria(
     applies_to=_HCC_ONLY,
     source=SOURCE_MILAN,
     spec_section="The criteria, Transplant",
+    # Only the number and size of the tumours are known here: the note says
+    # so, and gives the criteria as the source states them.
     note=(
-        "The tumour details you gave are within the Milan criteria that are "
-        "used for liver transplantation."
+        "The number and size of the tumours given are within the Milan "
+        "criteria as the source states them (one tumour up to 5 cm, or up to "
+        "3 tumours all 3 cm or smaller)."
     ),
     next_step=(
-        "If liver transplantation is being considered, ask your transplant team "
-        "whether cryoablation could serve as a bridge to transplantation while "
-        "you wait for a liver."
+        "If a liver transplant is planned, the transplant team can say whether "
+        "cryoablation could serve as a bridge to transplantation, keeping the "
+        "cancer within the Milan criteria during the waiting period."
     ),
+    next_step_source=SOURCE_BRIDGE,
 )
 
 # Every flag the rules can raise, for callers that validate or display them.
@@ -608,7 +718,18 @@ class PointBand:
     points: int
 
 
-# Child-Pugh table (spec "Child-Pugh"); both ends of a middle band included.
+#: Where the Child-Pugh table comes from. NOT the clinical source, which uses
+#: Child-Pugh classes without defining them: the standard Child-Turcotte-Pugh
+#: classification, as the spec's "Child-Pugh" section gives it (the INR bands
+#: are the usual modern stand-in for the original prothrombin-time bands).
+CHILD_PUGH_REFERENCE = (
+    "Pugh RNH, Murray-Lyon IM, Dawson JL, Pietroni MC, Williams R. Transection "
+    "of the oesophagus for bleeding oesophageal varices. Br J Surg "
+    "1973;60:646–649"
+)
+
+# The Child-Pugh table (CHILD_PUGH_REFERENCE, spec "Child-Pugh"; the clinical
+# source does not give it); both ends of a middle band included.
 CHILD_PUGH_NUMERIC_BANDS: Mapping[str, tuple[PointBand, ...]] = {
     "bilirubin_mg_dl": (
         PointBand("<", 2, 1),

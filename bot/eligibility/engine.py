@@ -24,7 +24,11 @@ from bot.eligibility.criteria import (
     CHILD_PUGH_CATEGORY_POINTS,
     CHILD_PUGH_CLASS_SCORES,
     CHILD_PUGH_COMPONENTS,
+    CHILD_PUGH_COMPUTED,
     CHILD_PUGH_NUMERIC_BANDS,
+    CHILD_PUGH_REPORT,
+    CHILD_PUGH_SOURCES,
+    COMPUTED_CHILD_PUGH_NOTE,
     DIAGNOSES,
     HCC,
     INCOMPLETE,
@@ -32,6 +36,7 @@ from bot.eligibility.criteria import (
     MILAN,
     NEEDS_REVIEW,
     NO_EFFECT,
+    OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
     RULES,
     RULES_BY_ID,
@@ -49,40 +54,40 @@ MISSING = "missing"
 NOT_APPLICABLE = "not_applicable"
 
 # Next-step sentences, by outcome (spec "Next steps"). The last step of every
-# outcome names something a coordinator can act on.
+# outcome names something a coordinator can act on. Steps that belong to one
+# rule (Child-Pugh B8-C, Milan) live with that rule in criteria.py. Neutral
+# wording ("the records", "the case"): a relative may be the one reading.
 STEP_SEND_RECORDS = (
-    "Send your imaging (CT or MRI scans) and reports for a specialist review of "
-    "your records."
+    "Send the imaging (CT or MRI scans) and reports for a specialist review of "
+    "the records."
 )
+#: likely_suitable: the optional criteria not given (spec "Next steps").
+STEP_NOT_CHECKED = "The imaging review will settle what I could not check: {fields}."
 STEP_COORDINATOR_LIKELY = (
-    "A CancerFax coordinator can help you collect your scans and reports and "
-    "send them for that review."
+    "A CancerFax coordinator can help collect the scans and reports and send "
+    "them for that review."
 )
 STEP_TEAM_REVIEW = (
-    "A multidisciplinary team should review your full records. They will look "
+    "A multidisciplinary team should review the full records. They would look "
     "at: {topics}."
 )
 STEP_COORDINATOR_REVIEW = (
-    "Send your imaging (CT or MRI scans) and reports; a CancerFax coordinator "
-    "can collect them and arrange the team review."
+    "Send the imaging (CT or MRI scans) and reports; a CancerFax coordinator "
+    "can help collect them and arrange the team review."
 )
 STEP_SPECIALIST_FIRST = (
-    "A hepatologist or oncologist should review your case first, before "
+    "A hepatologist or oncologist should review the case first, before "
     "cryoablation is considered."
 )
-STEP_OTHER_TREATMENTS = (
-    "Other treatments, such as TACE or systemic therapy, may fit your situation "
-    "better."
-)
 STEP_COORDINATOR_UNLIKELY = (
-    "A CancerFax coordinator can arrange that specialist review and help you "
-    "explore other treatments or clinical trials."
+    "A CancerFax coordinator can help arrange that specialist review, and can "
+    "also help explore other treatments or clinical trials."
 )
 STEP_ASK_MISSING = (
-    "To compare your case with the published criteria, please share: {fields}."
+    "To compare the case with all the published criteria, please share: {fields}."
 )
 STEP_COORDINATOR_INCOMPLETE = (
-    "If you do not have these details, a CancerFax coordinator can read your "
+    "If you do not have these details, a CancerFax coordinator can read the "
     "reports and continue with you."
 )
 
@@ -152,6 +157,11 @@ class Result:
             given or computed; None when unknown or not applicable.
         child_pugh_points: Points per component and ``"total"`` when the
             Child-Pugh value was computed from its components, else None.
+        child_pugh_source: ``"report"`` or ``"computed"`` (worked out in the
+            conversation) when there is a Child-Pugh value, else None.
+        not_checked: The optional fields that apply but were not given (the
+            distance from the bile duct, the BCLC stage): criteria the result
+            could not check, which the imaging review settles.
         rules_version: Version of the rules that produced this result.
 
     """
@@ -165,6 +175,8 @@ class Result:
     checks: tuple[Check, ...] = ()
     child_pugh: str | None = None
     child_pugh_points: dict[str, int] | None = None
+    child_pugh_source: str | None = None
+    not_checked: list[str] = field(default_factory=list)
     rules_version: str = RULES_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -193,6 +205,8 @@ class Result:
             "child_pugh_points": (
                 dict(self.child_pugh_points) if self.child_pugh_points else None
             ),
+            "child_pugh_source": self.child_pugh_source,
+            "not_checked": list(self.not_checked),
             "rules_version": self.rules_version,
         }
 
@@ -312,6 +326,8 @@ def _validate(facts: Mapping[str, Any]) -> dict[str, Any]:
             values[name] = _validate_bclc(raw)
         elif name in CHILD_PUGH_CATEGORY_POINTS:
             values[name] = _validate_choice(name, raw, CHILD_PUGH_CATEGORY_POINTS[name])
+        elif name == "child_pugh_source":
+            values[name] = _validate_choice(name, raw, CHILD_PUGH_SOURCES)
     return values
 
 
@@ -481,33 +497,51 @@ def _milan_check(values: Mapping[str, Any], diagnosis: str | None) -> Check:
 
 
 def _next_steps(
-    outcome: str, review_rules: list[Rule], missing: list[str], within_milan: bool
+    outcome: str,
+    raised: list[Rule],
+    review_topics: list[str],
+    missing: list[str],
+    within_milan: bool,
+    not_checked: list[str],
 ) -> list[str]:
-    """Build the next steps of the spec's "Next steps" section."""
+    """Build the next steps of the spec's "Next steps" section.
+
+    Each step belongs to the rule or outcome that raised it: the steps of the
+    raised rules (only Child-Pugh B8-C names other treatments) follow the
+    outcome's own step; bridging to transplantation is never offered with an
+    unlikely-suitable outcome; the last step is always a coordinator's.
+    """
+    rule_steps = [rule.next_step for rule in raised if rule.next_step]
     milan = [MILAN.next_step] if within_milan else []
     if outcome == UNLIKELY_SUITABLE:
-        return [
-            STEP_SPECIALIST_FIRST,
-            STEP_OTHER_TREATMENTS,
-            *milan,
-            STEP_COORDINATOR_UNLIKELY,
-        ]
+        return [STEP_SPECIALIST_FIRST, *rule_steps, STEP_COORDINATOR_UNLIKELY]
     if outcome == INCOMPLETE:
         labels = [_asked_for(name) for name in missing]
         return [
             STEP_ASK_MISSING.format(fields="; ".join(labels)),
+            *rule_steps,
             *milan,
             STEP_COORDINATOR_INCOMPLETE,
         ]
     if outcome == NEEDS_REVIEW:
-        topics = [rule.review_topic for rule in review_rules]
         return [
             # Topics can contain "and": semicolons keep them apart.
-            STEP_TEAM_REVIEW.format(topics="; ".join(topics)),
+            STEP_TEAM_REVIEW.format(topics="; ".join(review_topics)),
+            *rule_steps,
             *milan,
             STEP_COORDINATOR_REVIEW,
         ]
-    return [STEP_SEND_RECORDS, *milan, STEP_COORDINATOR_LIKELY]
+    unchecked = [
+        STEP_NOT_CHECKED.format(
+            fields=" and ".join(fields.label(name) for name in not_checked)
+        )
+    ]
+    return [
+        STEP_SEND_RECORDS,
+        *(unchecked if not_checked else []),
+        *milan,
+        STEP_COORDINATOR_LIKELY,
+    ]
 
 
 def _asked_for(name: str) -> str:
@@ -526,16 +560,20 @@ def assess(facts: Mapping[str, Any]) -> Result:
             ``child_pugh`` ("B7", or a class letter alone), and optionally
             ``bile_duct_distance_mm``, ``bclc_stage`` ("0", "A"-"D"),
             ``albumin_g_dl``, ``inr``, ``ascites`` and ``encephalopathy`` (from
-            which ``child_pugh`` is computed for HCC when it is not given).
+            which ``child_pugh`` is computed for HCC when it is not given),
+            and ``child_pugh_source``: ``"report"`` (the default: a doctor
+            wrote the class) or ``"computed"`` (worked out in the
+            conversation; a class computed here is always "computed").
             ``None`` or a blank string means not given; unknown keys are
             ignored.
 
     Returns:
         The :class:`Result`. Outcome order: ``unlikely_suitable`` (Child-Pugh
-        B8-C or BCLC C-D, whatever else is missing), then ``incomplete`` (a
-        required field is missing), then ``needs_review`` (a criterion outside
-        its preferred range), then ``likely_suitable``. Missing facts never
-        give ``unlikely_suitable``.
+        B8-C from a report, or BCLC C-D, whatever else is missing), then
+        ``incomplete`` (a required field is missing), then ``needs_review`` (a
+        criterion outside its preferred range, Child-Pugh B8-C computed
+        included), then ``likely_suitable``. Missing facts never give
+        ``unlikely_suitable``.
 
     Raises:
         InvalidValueError: A ``ValueError`` naming the field, for an impossible
@@ -552,6 +590,7 @@ def assess(facts: Mapping[str, Any]) -> Result:
     hcc_criteria_apply = diagnosis in (None, HCC)
 
     child_pugh_value: str | None = values.get("child_pugh")
+    source: str = values.get("child_pugh_source", CHILD_PUGH_REPORT)
     points: dict[str, int] | None = None
     if (
         child_pugh_value is None
@@ -562,8 +601,11 @@ def assess(facts: Mapping[str, Any]) -> Result:
             **{name: values[name] for name in CHILD_PUGH_COMPONENTS}
         )
         child_pugh_value = f"{child_pugh_class(points['total'])}{points['total']}"
+        source = CHILD_PUGH_COMPUTED
     if child_pugh_value is not None:
         values["child_pugh"] = child_pugh_value
+    shown_child_pugh = child_pugh_value if hcc_criteria_apply else None
+    child_pugh_source = source if shown_child_pugh is not None else None
 
     within_by_rule: dict[str, bool] = {}
     checks = [
@@ -579,14 +621,26 @@ def assess(facts: Mapping[str, Any]) -> Result:
         if c.flag and c.criterion in RULES_BY_ID
     ]
     flags = frozenset(c.flag for c in checks if c.flag)
-    effects = {rule.effect for rule in raised_rules}
+    # A Child-Pugh class worked out in the conversation is less certain than
+    # one a doctor wrote: its rule may have another effect and reason.
+    effect = {rule.id: rule.effect_for(child_pugh_source) for rule in raised_rules}
 
     missing = [
         name
         for name in REQUIRED_FIELDS
         if (name != "child_pugh" or diagnosis == HCC) and values.get(name) is None
     ]
+    # Optional criteria that apply but were not given: the result says it
+    # could not check them (the imaging review settles them).
+    not_checked = list(
+        dict.fromkeys(
+            c.field
+            for c in checks
+            if c.status == MISSING and c.field in OPTIONAL_FIELDS
+        )
+    )
 
+    effects = set(effect.values())
     if UNLIKELY_SUITABLE in effects:
         outcome = UNLIKELY_SUITABLE
     elif missing:
@@ -596,21 +650,44 @@ def assess(facts: Mapping[str, Any]) -> Result:
     else:
         outcome = LIKELY_SUITABLE
 
-    reasons = [rule.reason for rule in raised_rules if rule.effect != NO_EFFECT]
-    notes = [rule.reason for rule in raised_rules if rule.effect == NO_EFFECT]
-    if milan.flag:
+    reasons = [
+        rule.reason_for(child_pugh_source)
+        for rule in raised_rules
+        if effect[rule.id] != NO_EFFECT
+    ]
+    notes = [rule.reason for rule in raised_rules if effect[rule.id] == NO_EFFECT]
+    said_in_a_reason = any(
+        rule.reason_when_computed
+        for rule in raised_rules
+        if effect[rule.id] != NO_EFFECT
+    )
+    if child_pugh_source == CHILD_PUGH_COMPUTED and not said_in_a_reason:
+        # Whenever a computed class is used, say how it was obtained (a raised
+        # B8-C says so in its reason).
+        notes.append(COMPUTED_CHILD_PUGH_NOTE.format(child_pugh=shown_child_pugh))
+    # Bridging to transplantation is never offered with "unlikely suitable".
+    within_milan = bool(milan.flag) and outcome != UNLIKELY_SUITABLE
+    if within_milan:
         notes.append(MILAN.note)
-    review_rules = [rule for rule in raised_rules if rule.effect == NEEDS_REVIEW]
+    review_topics = [
+        rule.review_topic_for(child_pugh_source)
+        for rule in raised_rules
+        if effect[rule.id] == NEEDS_REVIEW
+    ]
 
     return Result(
         outcome=outcome,
         flags=flags,
         missing=missing,
         reasons=reasons,
-        next_steps=_next_steps(outcome, review_rules, missing, bool(milan.flag)),
+        next_steps=_next_steps(
+            outcome, raised_rules, review_topics, missing, within_milan, not_checked
+        ),
         notes=notes,
         checks=tuple(checks),
-        child_pugh=child_pugh_value if hcc_criteria_apply else None,
+        child_pugh=shown_child_pugh,
         child_pugh_points=points,
+        child_pugh_source=child_pugh_source,
+        not_checked=not_checked,
         rules_version=RULES_VERSION,
     )

@@ -15,6 +15,14 @@ Two inputs are decided without the model: a quick-reply payload
 ``/faq/<topic>`` selects that topic with certainty, and a message written
 mostly in a non-Latin script gets the ``other_language`` intent (the bot
 answers in English only, and says so).
+
+Every other message goes through :func:`bot.nlp.understanding.decide`: the
+scope check (another organ, another use of freezing, an uncovered liver
+subject) comes before the topic, long stories are read for their question,
+and a second FAQ question or an uncovered subject next to a covered question
+is reported as a ``faq_followup`` entity, which the dialogue answers after
+the main answer (``action_faq_followup``). The scope verdict is added to the
+parse result as ``scope`` for the actions.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.faq import RETRIEVAL_INTENT
 from bot.nlp.text_features import non_latin_share
 from bot.nlp.topic_model import TopicModel
+from bot.nlp.understanding import decide
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +153,7 @@ class IntentTopicClassifier(IntentClassifier, GraphComponent):
         """Set intent, intent ranking and response selection on each message."""
         for message in messages:
             text = message.get("text") or ""
-            ranking = self._rank(text)
+            ranking = self._rank(text, message)
             if not ranking:
                 continue
             intents: Dict[str, float] = {}
@@ -166,7 +175,7 @@ class IntentTopicClassifier(IntentClassifier, GraphComponent):
         """Nothing to add to the training data."""
         return training_data
 
-    def _rank(self, text: str) -> List[Dict[str, Any]]:
+    def _rank(self, text: str, message: Message) -> List[Dict[str, Any]]:
         payload = _FAQ_PAYLOAD.match(text.strip())
         if payload:
             return [
@@ -179,7 +188,16 @@ class IntentTopicClassifier(IntentClassifier, GraphComponent):
             return [{"label": OTHER_LANGUAGE_INTENT, "confidence": 1.0}]
         if self._model is None or not text.strip():
             return []
+        model = self._model
+        decision = decide(text, model.rank_many)
+        message.set("scope", decision.scope.as_dict(), add_to_output=True)
+        if decision.followup is not None:
+            entities = list(message.get("entities") or [])
+            entities.append(decision.followup.as_entity(text))
+            message.set("entities", entities, add_to_output=True)
+        known = set(model.labels)
         return [
             {"label": label, "confidence": conf}
-            for label, conf in self._model.rank(text, top=len(self._model.labels))
+            for label, conf in decision.ranking
+            if label in known
         ]

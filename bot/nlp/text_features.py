@@ -8,7 +8,11 @@ readable steps make a linear model generalise to such wording:
   replaces numbers by shape tokens (a lab value's digits carry no topic);
 * :func:`concept_tokens` adds a concept token for each family of lay words
   (``__cryo__`` for freeze/ice/cold/cryo…), so an unseen synonym still lands
-  on the right features.
+  on the right features;
+* :func:`glosses` adds the English word for SMS spellings ("wat", "abt",
+  "pls"), transliterated Hindi/Urdu words ("kitna", "dard", "ilaj"), and a
+  few Nigerian and Filipino English words ("wetin", "po"), so "ilaj mein
+  kitna paisa lagega" carries the features of "treatment how much money".
 
 Character n-grams (built by the classifier) then absorb misspellings.
 """
@@ -121,6 +125,113 @@ CONCEPTS: Dict[str, Tuple[str, ...]] = {
     "steps": ("step", "happen", "process", "procedure", "done", "perform", "how"),
 }
 
+#: Words patients type -> the English words the training data uses. SMS
+#: spellings, Hindi/Urdu in Latin script (several spellings each), Nigerian
+#: Pidgin and Filipino particles. Only words that cannot be mistaken for an
+#: English word are listed ("hai", "to", "is" are left alone).
+GLOSSES: Dict[str, str] = {
+    # SMS spelling
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "pl": "please",
+    "abt": "about",
+    "wat": "what",
+    "wht": "what",
+    "wats": "what is",
+    "hw": "how",
+    "bcoz": "because",
+    "coz": "because",
+    "ppl": "people",
+    "dis": "this",
+    "dat": "that",
+    "tym": "time",
+    "wen": "when",
+    "whr": "where",
+    "thnx": "thanks",
+    "cn": "can",
+    "shd": "should",
+    "wud": "would",
+    "nd": "and",
+    "b4": "before",
+    "aftr": "after",
+    "hosp": "hospital",
+    "docs": "doctors",
+    "dr": "doctor",
+    # Hindi / Urdu in Latin script
+    "kya": "what",
+    "kitna": "how much",
+    "kitni": "how much",
+    "kitne": "how many",
+    "kaise": "how",
+    "kaisa": "how",
+    "kab": "when",
+    "kyun": "why",
+    "kyon": "why",
+    "kaun": "which",
+    "kahan": "where",
+    "paisa": "money cost",
+    "paise": "money cost",
+    "kharcha": "cost",
+    "kharch": "cost",
+    "lagega": "cost",
+    "dard": "pain",
+    "ilaj": "treatment",
+    "ilaaj": "treatment",
+    "upchar": "treatment",
+    "theek": "fine recover",
+    "thik": "fine recover",
+    "khatra": "risk danger",
+    "khatre": "risk danger",
+    "nuksan": "harm risk",
+    "nuksaan": "harm risk",
+    "surakshit": "safe",
+    "din": "days",
+    "ghante": "hours",
+    "ghanta": "hours",
+    "samay": "time",
+    "rehna": "stay",
+    "ghar": "home",
+    "bada": "big",
+    "badi": "big",
+    "size": "size",
+    "zindagi": "life",
+    "umar": "life years",
+    "umr": "life years",
+    "jigar": "liver",
+    "gaanth": "tumour",
+    "ganth": "tumour",
+    "rasoli": "tumour",
+    "baad": "after",
+    "pehle": "before",
+    "behoshi": "anaesthesia asleep",
+    "neend": "asleep",
+    "kaam": "work",
+    "karta": "does",
+    "pakka": "guarantee sure",
+    "bhejna": "send",
+    "bhejne": "send",
+    "kagaz": "documents",
+    "kaagaz": "documents",
+    "sui": "needle",
+    "faila": "spread",
+    "phailna": "spread",
+    "failega": "spread",
+    "mein": "in",
+    "ke": "of",
+    "ka": "of",
+    "ki": "of",
+    # Nigerian Pidgin, Filipino English
+    "wetin": "what",
+    "abeg": "please",
+    "una": "you",
+    "dey": "is",
+    "po": "",
+    "ba": "",
+}
+
 _FOLD = str.maketrans(
     {
         "µ": "u",
@@ -172,11 +283,31 @@ def concept_tokens(words: Iterable[str]) -> List[str]:
     return found
 
 
+def glosses(words: Iterable[str]) -> List[str]:
+    """English words for the SMS, Hinglish and regional words among ``words``.
+
+    >>> glosses(["ilaj", "mein", "kitna", "paisa", "lagega"])
+    ['treatment', 'in', 'how', 'much', 'money', 'cost']
+    """
+    found: List[str] = []
+    for word in words:
+        for english in GLOSSES.get(word, "").split():
+            if english not in found:
+                found.append(english)
+    return found
+
+
 def prepare(text: str) -> str:
-    """The text the classifier's vectorizers see: normalised, plus concept tokens."""
+    """The text the classifier's vectorizers see.
+
+    Normalised text, then the English glosses of SMS and Hinglish words, then
+    the concept tokens of all of them.
+    """
     norm = normalise(text)
-    extra = concept_tokens(_WORD.findall(norm))
-    return f"{norm} {' '.join(extra)}".strip()
+    words = _WORD.findall(norm)
+    english = glosses(words)
+    extra = concept_tokens(words + english)
+    return " ".join(part for part in (norm, " ".join(english), " ".join(extra)) if part)
 
 
 def non_latin_share(text: str) -> float:

@@ -227,7 +227,7 @@ def confusion_pattern() -> Pattern[str]:
     return _compile(
         r"(?<!i am )(?<!i'm )(?<!im )(?<!i was )(?<!i feel )(?<!i get )"
         r"(?<!we are )(?<!for the )(?<!any )(?<!avoid )"
-        r"\bconfus(?:ed|ion|e)\b(?!\s+(?:about|by|with|between|regarding|on|over|"
+        r"\bconfus(?:ed|ion|e)\b(?!\s+(?:me|us|about|by|with|between|regarding|on|over|"
         r"as to|which|what|why|how|whether|if)\b)",
         r"\bdisorient\w*|\bdelirious\b|\bdelirium\b|\bencephalopath\w*",
         r"\bdrows(?:y|iness)\b",
@@ -445,6 +445,14 @@ _STRONG_PREFIX = re.compile(
     rf"(?P<tail>(?:\s+(?:{_VERB}|{_FILLER}))*)\s*$"
 )
 _VERB_WORD = re.compile(rf"\b{_VERB}\b")
+# A sign that is the subject of reading, hearing or asking ("my brother read
+# about bleeding", "my son heard of fever after it") is talked about, not had.
+_REPORTED = re.compile(
+    r"\b(?:read|reads|reading|heard|hears|hearing|asked|asks|asking|googled|"
+    r"searched|learnt|learned|saw\s+(?:online|on\s+\w+)|talk(?:s|ed|ing)?|"
+    r"mention(?:s|ed)?|told\s+(?:me|us|him|her))\s+(?:about|of|on)\b"
+    r"[^.?!]{0,40}$"
+)
 _POSSESSIVE_END = re.compile(rf"(?:^|[^\w']){_POSSESSIVE}\s+$")
 # Words that, just before a subject, make the sentence a question or a condition
 # ("can my dad bleed", "if he has a fever").
@@ -686,6 +694,10 @@ def _strong_description(prefix: str, sign: str) -> bool:
         sign: the matched sign text.
 
     """
+    if _REPORTED.search(prefix):
+        # "my brother read about bleeding": the sign is what someone read,
+        # heard or asked about, not what a person has.
+        return False
     if _POSSESSIVE_END.search(prefix):
         # "his eyes turned yellow": the subject is inside the match.
         before = prefix[: _POSSESSIVE_END.search(prefix).start()]

@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping
 
 from bot import fields as F
-from bot.eligibility import child_pugh, parse_child_pugh
+from bot.eligibility import (
+    COMPUTED_FROM_ANSWERS,
+    DOCTORS_MAY_GRADE,
+    child_pugh,
+    parse_child_pugh,
+)
 from bot.screening import plausibility
 from bot.screening.extraction import Extractor, Finding, convert
 from bot.screening.reading import Reading, verdict
@@ -52,6 +57,12 @@ from bot.screening.values import (
     format_number,
     readback_line,
 )
+
+#: Beside a Child-Pugh class worked out in the conversation, wherever it is
+#: shown (spec "Child-Pugh"): how it was obtained, and that it may differ.
+COMPUTED_READBACK_NOTE = f"{COMPUTED_FROM_ANSWERS}; {DOCTORS_MAY_GRADE}"
+#: A read-back line for a value the patient chose to continue without.
+NOT_GIVEN = "{label}: not given"
 
 #: After this many answers in a row that did not answer the same question, the
 #: bot offers a way on instead of asking it a third time: where to find the
@@ -568,7 +579,7 @@ class Run:
             value = self.slots.get(name)
             if value is not None:
                 note = (
-                    "worked out from your answers"
+                    COMPUTED_READBACK_NOTE
                     if name == "child_pugh" and self.state.computed
                     else ""
                 )
@@ -576,13 +587,13 @@ class Run:
                     readback_line(name, value, self.state.typed.get(name), note)
                 )
             elif name in self.state.skipped:
-                lines.append(f"{F.label(name)}: not given")
+                lines.append(NOT_GIVEN.format(label=F.label(name)))
         if (
             self.slots.get("diagnosis") == F.HCC
             and self.slots.get("child_pugh") is None
             and self.state.route == ROUTE_SKIP
         ):
-            lines.append(f"{F.label('child_pugh')}: not given")
+            lines.append(NOT_GIVEN.format(label=F.label("child_pugh")))
         return lines
 
 

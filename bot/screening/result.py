@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, List, Mapping
 
-from bot.eligibility import Result, assess
+from bot.eligibility import CHILD_PUGH_COMPUTED, CHILD_PUGH_REPORT, Result, assess
 from bot.screening.replies import Reply
+from bot.screening.state import STATE, ScreeningState
 from bot.screening.values import bullet_lines, facts
 
 R_NOT_A_DECISION = "utter_not_a_medical_decision"
@@ -48,7 +49,8 @@ class Screening:
     """A finished screening: what was assessed, what came out, what to say.
 
     Attributes:
-        values: the facts given to ``assess`` (canonical values by field).
+        values: the facts given to ``assess`` (canonical values by field, and
+            ``child_pugh_source`` beside a Child-Pugh value).
         result: the ``bot.eligibility.Result``.
         replies: responses to send, in order.
 
@@ -80,7 +82,7 @@ def conclude(slots: Mapping[str, Any], again: bool = False) -> Screening:
             caught it; the caller treats it as a failure).
 
     """
-    values = facts(slots)
+    values = assessed_facts(slots)
     outcome = assess(values)
     next_steps = bullet_lines(outcome.next_steps)
     replies: List[Reply] = [Reply(R_AGAIN)] if again else []
@@ -103,6 +105,22 @@ def conclude(slots: Mapping[str, Any], again: bool = False) -> Screening:
     replies.append(Reply(R_NOT_A_DECISION))
     replies.append(Reply(next_step_response(outcome.outcome)))
     return Screening(values=values, result=outcome, replies=replies)
+
+
+def assessed_facts(slots: Mapping[str, Any]) -> dict:
+    """The facts for ``assess``: the health values, and where Child-Pugh came from.
+
+    A class worked out in the conversation (``ScreeningState.computed``) is
+    ``"computed"``: less certain than one a doctor wrote, it never gives
+    "unlikely suitable" (spec "The outcome").
+    """
+    values = facts(slots)
+    if values.get("child_pugh") is not None:
+        computed = ScreeningState.from_slot(slots.get(STATE)).computed
+        values["child_pugh_source"] = (
+            CHILD_PUGH_COMPUTED if computed else CHILD_PUGH_REPORT
+        )
+    return values
 
 
 def failure_replies() -> List[Reply]:

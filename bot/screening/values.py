@@ -27,6 +27,8 @@ HEALTH_FIELDS: Tuple[str, ...] = F.NAMES
 #: The inputs of ``bot.eligibility.child_pugh``.
 CHILD_PUGH_INPUTS: Tuple[str, ...] = F.names_where_rule(F.CHILD_PUGH_TABLE)
 
+#: Beside a normalised value, what the patient typed, when it reads differently.
+YOU_TYPED = "(you typed {typed})"
 #: Longest stretch of a patient's words repeated in a read-back.
 TYPED_SHOWN_CHARS = 60
 
@@ -102,7 +104,7 @@ def readback_line(
         field: a field of :data:`HEALTH_FIELDS`.
         value: its canonical value.
         typed: ``{"raw", "unit", "text"}`` as the patient typed it, if known.
-        note: words added in brackets ("worked out from your answers").
+        note: words added in brackets ("worked out from the answers given; …").
 
     Returns:
         e.g. ``"bilirubin 1.2 mg/dL (you typed 1.2)"``: what was typed is
@@ -119,7 +121,7 @@ def readback_line(
     ):
         shown = said if len(said) <= TYPED_SHOWN_CHARS else said[:TYPED_SHOWN_CHARS]
         quoted = f'"{shown}"' if F.field(field).kind == F.CHOICE else shown
-        text += f" (you typed {quoted})"
+        text += " " + YOU_TYPED.format(typed=quoted)
     if note:
         text += f" ({note})"
     return text

@@ -62,13 +62,15 @@ def stored(monkeypatch):
         calls["screening"].append(kwargs)
         return True
 
-    def request_coordinator(**kwargs):
-        calls["tickets"].append(kwargs)
-        return 1
+    def request_handoff(dispatcher, tracker, reason_code=None, note=None):
+        # The handoff itself is tested in tests/actions/test_handoff_actions.py.
+        calls["tickets"].append({"reason": reason_code, "summary": note})
+        dispatcher.utter_message(response="utter_handoff_requested_open")
+        return []
 
     monkeypatch.setattr("bot.screening.storage.record_consent", record_consent)
     monkeypatch.setattr("bot.screening.storage.store_screening", store_screening)
-    monkeypatch.setattr("actions.screening.request_coordinator", request_coordinator)
+    monkeypatch.setattr("actions.screening.request_handoff", request_handoff)
     return calls
 
 
@@ -388,7 +390,13 @@ def test_a_part_of_child_pugh_corrected_after_the_result_recomputes_it(talk, sto
         screening_state={"route": "compute", "computed": True},
     )
     chat.say("/affirm", "affirm")
-    assert chat.slots["screening_outcome"] == "unlikely_suitable"
+    # Worked out from the answers: a team review, never "unlikely suitable".
+    assert chat.slots["screening_outcome"] == "needs_review"
+    result = next(
+        m for m in chat.messages if m["response"] == "utter_screening_needs_review"
+    )
+    assert "worked out from the answers given" in result["reasons"]
+    assert stored["screening"][-1]["values"]["child_pugh_source"] == "computed"
     chat.say("no wait, he has never been confused, please fix that", "deny")
     assert chat.slots["encephalopathy"] == "none"
     assert chat.slots["child_pugh"] == "B7"
@@ -449,10 +457,10 @@ def test_taking_the_coordinator_offer_hands_the_screening_over(talk, stored):
     assert chat.asked is None  # the form ends
     chat.end()
     (ticket,) = stored["tickets"]
-    assert ticket["reason"] == "screening_review"
+    assert ticket["reason"] == "screening_needs_review"
     assert "needs_review" in ticket["summary"]
     assert "platelets 40,000 per µL" in ticket["summary"]
-    assert chat.names == ["utter_request_human_received"]
+    assert chat.names == ["utter_handoff_requested_open"]
 
 
 def test_talk_to_a_coordinator_typed_after_a_favourable_result(talk, stored):

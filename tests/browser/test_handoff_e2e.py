@@ -259,7 +259,7 @@ def test_console_pages_have_no_serious_accessibility_violation(
 ) -> None:
     import urllib.request
 
-    from test_widget_a11y import _axe_serious
+    from test_widget_a11y import _axe
 
     # A patient on the REST channel asks for a person: a ticket to look at.
     request = urllib.request.Request(
@@ -275,16 +275,16 @@ def test_console_pages_have_no_serious_accessibility_violation(
     page = context.new_page()
     try:
         page.goto(coordinators.console_url + "/console/signin")
-        assert _axe_serious(page) == []
+        assert _axe(page) == []
         sign_in(page, coordinators, "anna@example.org")
-        assert _axe_serious(page) == []
+        assert _axe(page) == []
         page.locator("#queue-rows tr", has_text="REST").locator("a.open").first.click()
         expect(page.locator(".packet")).to_be_visible()
-        assert _axe_serious(page) == []
+        assert _axe(page) == []
         # A tablet: one column, the conversation first.
         page.set_viewport_size({"width": 820, "height": 1180})
         screenshot(page, "handoff-9-ticket-tablet")
-        assert _axe_serious(page) == []
+        assert _axe(page) == []
         # The keyboard: ? opens the shortcuts, Esc closes them, g goes to the queue.
         page.locator("body").press("?")
         expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()

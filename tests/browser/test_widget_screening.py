@@ -56,7 +56,10 @@ def test_a_screening_on_a_phone(phone_page: Page, servers: ServerSet) -> None:
     check = bot_bubbles(page).last
     expect(check).to_contain_text("confusion or drowsiness: none")
     expect(check).to_contain_text("fluid in the belly: mild")
-    expect(check).to_contain_text("Child-Pugh B7 (worked out from your answers)")
+    expect(check).to_contain_text(
+        "Child-Pugh B7 (worked out from the answers given; "
+        "the doctors may grade it differently)"
+    )
     expect(check).to_contain_text("largest tumour 2.8 cm (you typed 28 mm)")
     assert _quick_titles(page) == ["All correct", "Change something"]
     screenshot(page, "screening-read-back-phone")
@@ -68,6 +71,10 @@ def test_a_screening_on_a_phone(phone_page: Page, servers: ServerSet) -> None:
     expect(bot_bubbles(page).last).to_contain_text("platelets 80,000 per µL")
     page.locator(".cw-quick button", has_text="All correct").click()
     _until(page, "send your scans and reports")
+    result = bot_bubbles(page).filter(has_text="criteria I could check")
+    expect(result).to_contain_text("the distance from the bile duct and the BCLC stage")
+    notes = bot_bubbles(page).filter(has_text="Good to know")
+    expect(notes).to_contain_text("(B7) was worked out from the answers given")
     titles = _quick_titles(page)
     assert {"Documents to send", "Talk to a coordinator", "Change an answer"} <= set(
         titles

@@ -80,6 +80,8 @@ def test_demo_coordinator_only_in_development(tmp_path):
         APP_ENV="production",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.db'}",
         RASA_TOKEN="r" * 32,
+        ACTION_SERVER_TOKEN="a" * 32,
+        SENDER_ID_SECRET="s" * 32,
         CONSOLE_SECRET_KEY="c" * 32,
         WIDGET_SECRET="w" * 32,
         DATA_ENCRYPTION_KEYS=Fernet.generate_key().decode(),

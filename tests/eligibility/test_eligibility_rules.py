@@ -325,7 +325,9 @@ def test_child_pugh_computed_from_components_for_hcc():
     }
 
 
-def test_computed_high_child_pugh_is_unlikely():
+def test_a_high_child_pugh_computed_here_is_never_unlikely():
+    # Worked out by assess itself from its parts: "computed", whatever else
+    # is missing (spec "The outcome": never unlikely_suitable).
     result = assess(
         {
             "diagnosis": "hcc",
@@ -337,7 +339,8 @@ def test_computed_high_child_pugh_is_unlikely():
         }
     )
     assert result.child_pugh == "C12"
-    assert result.outcome == UNLIKELY_SUITABLE
+    assert result.child_pugh_source == "computed"
+    assert result.outcome == INCOMPLETE
     assert "hepatology_review" in result.flags
 
 

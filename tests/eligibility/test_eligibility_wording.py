@@ -177,14 +177,14 @@ def test_needs_review_names_the_team_review_and_what_it_looks_at():
     assert "bile ducts" not in step
 
 
-def test_unlikely_suitable_points_to_a_specialist_and_other_treatments():
+def test_a_reported_child_pugh_b8_c_points_to_a_specialist_and_other_treatments():
     result = assess(_facts({"child_pugh": "B9"}))
     assert result.outcome == UNLIKELY_SUITABLE
     steps = " ".join(result.next_steps)
     assert "hepatologist or oncologist" in steps
     assert "TACE" in steps
     assert "systemic therapy" in steps
-    assert "hepatologist" in result.reasons[0]
+    assert "B8–C" in result.reasons[0]
 
 
 def test_incomplete_asks_for_exactly_what_is_missing():

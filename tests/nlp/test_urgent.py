@@ -140,6 +140,10 @@ DESCRIBED = [
 ]
 
 ORDINARY_QUESTIONS = [
+    # a sign someone read or heard about is talked about, not had
+    "all these terms confuse me, what is a biloma",
+    "how risky is it, my sister read about bleeding and infections",
+    "my husband heard of fever after the freezing, is that common",
     # the brief's own examples
     "can it cause bleeding?",
     "what are the risks like bleeding or abscess",

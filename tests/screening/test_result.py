@@ -45,7 +45,9 @@ def test_likely_suitable():
         "utter_screening_offer_records",
     ]
     steps = screening.replies[0].variables["next_steps"]
-    assert steps.startswith("- Send your imaging")
+    assert steps.startswith("- Send the imaging")
+    # What could not be checked is named (metastasis: no BCLC stage).
+    assert "could not check: the distance from the bile duct." in steps
     assert all(line.startswith("- ") for line in steps.splitlines())
 
 
@@ -75,6 +77,45 @@ def test_unlikely_suitable_offers_a_coordinator():
         "utter_screening_offer_coordinator",
     ]
     assert "Child-Pugh" in screening.replies[0].variables["reasons"]
+
+
+HCC_B8 = {**LIKELY, "diagnosis": "hcc", "child_pugh": "B8"}
+
+
+@pytest.mark.parametrize(
+    ("computed", "outcome", "source"),
+    [(False, "unlikely_suitable", "report"), (True, "needs_review", "computed")],
+)
+def test_the_screening_passes_where_child_pugh_came_from(computed, outcome, source):
+    # The form's state records whether the class was worked out here.
+    slots = {**HCC_B8, "screening_state": {"computed": computed}}
+    screening = conclude(slots)
+    assert screening.values["child_pugh_source"] == source
+    assert screening.result.outcome == outcome
+    assert "hepatology_review" in screening.result.flags
+    reasons = screening.replies[0].variables["reasons"]
+    assert ("worked out from the answers given" in reasons) is computed
+    assert ("the doctors may grade it differently" in reasons) is computed
+    assert "TACE or systemic therapy" in screening.replies[0].variables["next_steps"]
+
+
+def test_a_computed_class_in_range_is_noted_as_worked_out():
+    slots = {
+        **HCC_B8,
+        "child_pugh": "A6",
+        "screening_state": {"computed": True},
+    }
+    screening = conclude(slots)
+    assert screening.result.outcome == "likely_suitable"
+    notes = dict((r.response, r.variables) for r in screening.replies)[
+        "utter_screening_notes"
+    ]["notes"]
+    assert "(A6) was worked out from the answers given" in notes
+    assert "the doctors may grade it differently" in notes
+
+
+def test_no_child_pugh_no_source():
+    assert "child_pugh_source" not in conclude(LIKELY).values
 
 
 def test_incomplete_says_what_is_missing_and_offers_to_continue():
