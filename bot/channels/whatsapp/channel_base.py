@@ -187,6 +187,26 @@ def media_summary(outcomes: Sequence[str], kinds: Sequence[str]) -> Dict[str, An
     return {"outcome": outcome, "count": 0, "kind": kinds[0] if kinds else ""}
 
 
+def current_options(events: Sequence[Any]) -> List[options.Option]:
+    """The options of the bot's latest choice still on the patient's screen.
+
+    The newest bot message with options, looking back through the bot's last
+    reply; past a patient message only if the bot did not answer it (a
+    greeting's options are still current after a "hi" the bot let pass).
+    """
+    answered = False
+    for event in reversed(events):
+        kind = getattr(event, "type_name", None)
+        if kind == "bot":
+            offered = render.offered_options(getattr(event, "data", None) or {})
+            if offered:
+                return offered
+            answered = True
+        elif kind == "user" and answered:
+            return []
+    return []
+
+
 class WhatsAppInputBase(InputChannel):
     """The shared part of the Meta and Twilio input channels."""
 
@@ -304,22 +324,17 @@ class WhatsAppInputBase(InputChannel):
     # -- one message ------------------------------------------------------------
 
     async def _offered(self, sender_id: str) -> List[options.Option]:
-        """The options of the bot's last messages (after the patient's last one)."""
+        """The options on the patient's screen (:func:`current_options`)."""
         agent = self._agent()
         if agent is None:
             return []
         try:
-            tracker = await agent.tracker_store.retrieve(sender_id)
+            # All sessions: the greeting comes just before its session starts.
+            tracker = await agent.tracker_store.retrieve_full_tracker(sender_id)
         except Exception as error:  # noqa: BLE001 - then the text is read as words
             logger.error("Could not read the tracker: %s", describe_error(error))
             return []
-        offered: List[options.Option] = []
-        for event in reversed(list(tracker.events) if tracker else []):
-            if event.type_name == "user":
-                break
-            if event.type_name == "bot" and not offered:
-                offered = render.offered_options(event.data or {})
-        return offered
+        return current_options(list(tracker.events) if tracker else [])
 
     async def _text_for(
         self, message: Inbound, sender_id: str

@@ -35,6 +35,8 @@ MAX_LIST_ROWS = 10
 
 ELLIPSIS = "…"
 _ARTICLES = {"a", "an", "the"}
+#: An article after these stays ("Could it be an option", not "be option").
+_KEEP_ARTICLE_AFTER = {"be", "is", "are", "was", "were", "been", "being", "get"}
 #: Words a shortened title should not end on before the ellipsis.
 _DANGLING = {"a", "an", "the", "and", "&", "or", "of", "in", "on", "at", "to"}
 _DANGLING |= {"for", "with", "by", "from", "your", "my"}
@@ -73,6 +75,32 @@ def _cut(words: Sequence[str], limit: int) -> str:
     return " ".join(kept).rstrip(",;:-–") + ELLIPSIS
 
 
+def _drop_articles(text: str) -> str:
+    """Drop articles a button can do without ("Talk to coordinator").
+
+    >>> _drop_articles("Talk to a coordinator"), _drop_articles("Could it be an option")
+    ('Talk to coordinator', 'Could it be an option')
+    """
+    words = _words(text)
+    kept = [
+        word
+        for i, word in enumerate(words)
+        if i == 0
+        or word.lower() not in _ARTICLES
+        or words[i - 1].lower() in _KEEP_ARTICLE_AFTER
+    ]
+    return " ".join(kept)
+
+
+def fits(title: str, limit: int) -> bool:
+    """Whether ``title`` fits ``limit`` without being cut (see :func:`shorten`).
+
+    >>> fits("Talk to a coordinator", 20), fits("How long does it take?", 20)
+    (True, False)
+    """
+    return not shorten(title, limit).endswith(ELLIPSIS) or len(title) <= limit
+
+
 def shorten(title: str, limit: int) -> str:
     """Fit ``title`` into ``limit`` characters without cutting a word.
 
@@ -91,9 +119,7 @@ def shorten(title: str, limit: int) -> str:
     steps = (
         lambda t: t.rstrip("?!. "),
         lambda t: re.sub(r"\s+and\s+", " & ", t),
-        lambda t: " ".join(
-            w for i, w in enumerate(_words(t)) if i == 0 or w.lower() not in _ARTICLES
-        ),
+        _drop_articles,
     )
     for step in steps:
         text = step(text)
@@ -160,10 +186,13 @@ def options_from_buttons(buttons: Any) -> List[Option]:
 def reply_buttons(body: str, options: Sequence[Option]) -> Optional[dict]:
     """An interactive ``button`` object for up to three options, or None.
 
-    None when there are more than three options or a payload is too long to be
-    a button id (then a list or numbered text is used).
+    None when there are more than three options, a payload is too long to be a
+    button id, or a title would have to be cut to fit a button (then a list,
+    whose rows have more room and show the whole title, is used).
     """
     if not options or len(options) > MAX_REPLY_BUTTONS:
+        return None
+    if not all(fits(option.title, REPLY_BUTTON_TITLE) for option in options):
         return None
     if any(len(option.payload) > REPLY_BUTTON_ID for option in options):
         return None

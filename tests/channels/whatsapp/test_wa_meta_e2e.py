@@ -117,26 +117,54 @@ def test_a_question_gets_the_disclaimer_then_its_answer(phone: MetaPhone, world:
     )
 
 
-def test_the_greeting_and_choices_fit_whatsapps_limits(phone: MetaPhone):
+def test_the_greetings_choices_fit_whatsapps_limits_uncut(phone: MetaPhone):
     greeting = phone.turn("hello")[0]
-    buttons = greeting["interactive"]["action"]["buttons"]
-    assert [b["reply"]["id"] for b in buttons] == [
-        "/faq/what_is_cryoablation",
-        "/check_eligibility",
-        "/request_human",
+    # "Could it be an option?" cannot be shortened to a reply button's 20
+    # characters without cutting it: the three options are a list, whole.
+    interactive = greeting["interactive"]
+    assert interactive["type"] == "list"
+    rows = interactive["action"]["sections"][0]["rows"]
+    assert [(r["id"], r["title"]) for r in rows] == [
+        ("/faq/what_is_cryoablation", "What is cryoablation?"),
+        ("/check_eligibility", "Could it be an option?"),
+        ("/request_human", "Talk to a coordinator"),
     ]
-    assert all(len(b["reply"]["title"]) <= 20 for b in buttons)
-    assert "/faq" not in greeting["interactive"]["body"]["text"]
+    assert "/faq" not in interactive["body"]["text"]
 
 
 def test_a_button_click_comes_back_as_the_right_intent(phone: MetaPhone, world: World):
     phone.turn("hi")
-    answer = phone.tap("Could it work")
+    answer = phone.tap("Could it be")
     assert any("selection criteria" in text for text in _texts(answer))
     tracker = world.tracker(phone.sender_id)
     assert tracker["latest_message"]["intent"]["name"] == "check_eligibility"
     # The consent question before the screening is a pair of reply buttons.
     assert [title for _, _, title in phone.last_choices()] == ["Yes, I agree", "No"]
+
+
+def test_three_short_options_are_reply_buttons(phone: MetaPhone, world: World):
+    phone.turn("hello")
+    three = [
+        {"title": "Yes, please", "payload": "/affirm"},
+        {"title": "No, thanks", "payload": "/deny"},
+        {"title": "Talk to a coordinator", "payload": "/request_human"},
+    ]
+    before = len(phone.received())
+    status, _ = world.rasa_api(
+        "POST",
+        f"/conversations/{phone.sender_id}/tracker/events"
+        "?execute_side_effects=true&output_channel=latest",
+        [{"event": "bot", "text": "Shall I go on?", "data": {"buttons": three}}],
+    )
+    assert status == 200
+    (message,) = wait_until(lambda: phone.received()[before:], what="the buttons")
+    buttons = message["interactive"]["action"]["buttons"]
+    assert message["interactive"]["type"] == "button"
+    assert [(b["reply"]["id"], b["reply"]["title"]) for b in buttons] == [
+        ("/affirm", "Yes, please"),
+        ("/deny", "No, thanks"),
+        ("/request_human", "Talk to coordinator"),
+    ]
 
 
 def test_four_and_five_options_become_a_list(phone: MetaPhone, world: World):

@@ -8,6 +8,7 @@ from bot.channels.whatsapp.options import (
     REPLY_BUTTON_TITLE,
     Option,
     choice_from_reply,
+    fits,
     list_message,
     options_from_buttons,
     reply_buttons,
@@ -95,7 +96,12 @@ def _options(n):
 
 
 def test_three_options_are_reply_buttons_within_the_limits():
-    message = reply_buttons("Choose", _options(3))
+    three = [
+        Option("Risks and side effects", "/faq/topic_0"),
+        Option("Talk to a coordinator", "/faq/topic_1"),
+        Option("Spread along the needle?", "/faq/topic_2"),
+    ]
+    message = reply_buttons("Choose", three)
     buttons = message["action"]["buttons"]
     assert [b["reply"]["id"] for b in buttons] == [
         "/faq/topic_0",
@@ -122,6 +128,15 @@ def test_a_list_keeps_the_whole_title_in_the_description():
 
 def test_more_than_ten_options_do_not_fit_a_list():
     assert list_message("Choose", _options(11), "See") is None
+
+
+def test_a_title_that_would_be_cut_is_not_a_reply_button():
+    assert fits("Talk to a coordinator", 20)
+    assert not fits("Could it be an option?", 20)  # "be option" is not English
+    assert shorten("Could it be an option?", 24) == "Could it be an option?"
+    options = [Option("Could it be an option?", "/x"), Option("Yes", "/y")]
+    assert reply_buttons("Choose", options) is None
+    assert list_message("Choose", options, "See")["type"] == "list"
 
 
 @pytest.mark.parametrize("reply", ["2", " 2 ", "2.", "#2", "option 2", "No"])

@@ -32,6 +32,26 @@ def test_three_buttons_become_one_reply_button_message():
     ]
 
 
+def test_current_options_are_those_still_on_the_patients_screen():
+    from types import SimpleNamespace as Event
+
+    from bot.channels.whatsapp.channel_base import current_options
+
+    def bot(buttons=None):
+        return Event(type_name="bot", data={"buttons": buttons} if buttons else {})
+
+    user = Event(type_name="user", data={})
+    greeting = bot(THREE)
+    # "hi" the bot let pass: the greeting's options are still current.
+    assert [o.payload for o in current_options([greeting, user])] == [
+        b["payload"] for b in THREE
+    ]
+    # An answer, then a closing line without options: the answer's options.
+    assert len(current_options([user, greeting, bot()])) == 3
+    # The bot answered the patient without options: none are current.
+    assert current_options([greeting, user, bot()]) == []
+
+
 def test_five_buttons_become_a_list():
     parts = render_meta({"text": "Pick a topic", "buttons": FIVE})
     interactive = parts[0]["interactive"]

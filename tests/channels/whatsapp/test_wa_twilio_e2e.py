@@ -70,7 +70,9 @@ def test_a_forged_or_missing_signature_gets_403_and_stores_nothing(
 
 def test_a_number_picks_the_option(twilio_phone: TwilioPhone, world: World):
     twilio_phone.turn("hi")
-    replies = _bodies(twilio_phone.turn("2"))  # "2. Could it work for me?"
+    # "hi" after the greeting gets no second greeting: its list is still the
+    # one on screen, and "2" picks from it ("2. Could it be an option?").
+    replies = _bodies(twilio_phone.turn("2"))
     assert any("selection criteria" in body for body in replies), replies
     assert "1. Yes, I agree\n2. No" in replies[-1]
     assert world.tracker(twilio_phone.sender_id)["latest_message"]["intent"][
