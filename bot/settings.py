@@ -126,6 +126,39 @@ class Settings:
     #: per sender: a burst, then so many per hour.
     escalation_rate_burst: int = 3
     escalation_rate_per_hour: float = 6.0
+    # -- WhatsApp Cloud API (Meta); the channel is off unless all four are set
+    whatsapp_app_secret: str = ""
+    whatsapp_verify_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_access_token: str = ""
+    whatsapp_graph_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v21.0"
+    #: Development only: talk to the local Graph API stand-in of the console
+    #: (``/dev/graph``) with generated secrets, for the simulated phone.
+    whatsapp_sandbox: bool = False
+    #: The approved template sent when the 24-hour window has closed.
+    whatsapp_template_name: str = ""
+    whatsapp_template_language: str = "en"
+    #: Which value fills each ``{{n}}`` of the template body, in order.
+    whatsapp_template_params: Tuple[str, ...] = ()
+    #: Largest image or document accepted from a patient.
+    media_max_bytes: int = 10 * 1024 * 1024
+    # -- Twilio WhatsApp; off unless the account, token and sender are set
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    #: The WhatsApp sender, ``whatsapp:+14155238886``.
+    twilio_whatsapp_from: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
+    #: A Content API template (``HX…``) for replies after the 24-hour window.
+    twilio_template_content_sid: str = ""
+    twilio_sandbox: bool = False
+    # -- the outbox sender of both WhatsApp channels
+    outbox_retry_base_seconds: float = 2.0
+    outbox_max_attempts: int = 6
+    #: After a send whose outcome is unknown (timeout, crash mid-send), how
+    #: long to wait for the provider's status callback before sending again.
+    outbox_ack_grace_seconds: float = 60.0
+    provider_timeout_seconds: float = 10.0
     # -- coordinator handoff (bot/handoff) ------------------------------------
     #: When coordinators answer: ``mon-fri 09:00-18:00; sat 10:00-14:00``,
     #: ``always`` or ``never`` (see bot/handoff/hours.py).
@@ -166,6 +199,27 @@ class Settings:
         return self.app_env in DEVELOPMENT_ENVS
 
     @property
+    def whatsapp_enabled(self) -> bool:
+        """The Meta channel is on: fully configured, or the development sandbox."""
+        configured = all(
+            (
+                self.whatsapp_app_secret,
+                self.whatsapp_verify_token,
+                self.whatsapp_phone_number_id,
+                self.whatsapp_access_token,
+            )
+        )
+        return configured or (self.whatsapp_sandbox and self.is_development)
+
+    @property
+    def twilio_enabled(self) -> bool:
+        """The Twilio channel is on: fully configured, or the development sandbox."""
+        configured = all(
+            (self.twilio_account_sid, self.twilio_auth_token, self.twilio_whatsapp_from)
+        )
+        return configured or (self.twilio_sandbox and self.is_development)
+
+    @property
     def database_url_or_default(self) -> str:
         """``DATABASE_URL``, or the embedded SQLite file under ``var/``."""
         return self.database_url or f"sqlite:///{self.var_dir / 'app.db'}"
@@ -203,7 +257,15 @@ class Settings:
         # REST channel on behind a guessable token.
         if self.rest_token:
             required["REST_TOKEN"] = self.rest_token
+        if self.whatsapp_enabled:
+            required["WHATSAPP_APP_SECRET"] = self.whatsapp_app_secret
+            required["WHATSAPP_VERIFY_TOKEN"] = self.whatsapp_verify_token
+        if self.twilio_enabled:
+            # Twilio's auth tokens are 32 hex characters.
+            required["TWILIO_AUTH_TOKEN"] = self.twilio_auth_token
         bad = [name for name, value in required.items() if _is_weak(value)]
+        if self.whatsapp_sandbox or self.twilio_sandbox:
+            bad.append("WHATSAPP_SANDBOX/TWILIO_SANDBOX (development only)")
         if bad:
             raise SettingsError(
                 f"APP_ENV={self.app_env}: missing or placeholder secrets: "
@@ -256,8 +318,8 @@ class Settings:
         return value.encode("utf-8")
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
+def _flag(value: Optional[str]) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
@@ -298,6 +360,29 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         address_rate_per_minute=float(env.get("ADDRESS_RATE_PER_MINUTE", "120")),
         escalation_rate_burst=int(env.get("ESCALATION_RATE_BURST", "3")),
         escalation_rate_per_hour=float(env.get("ESCALATION_RATE_PER_HOUR", "6")),
+        whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET", ""),
+        whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN", ""),
+        whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+        whatsapp_access_token=env.get("WHATSAPP_ACCESS_TOKEN", ""),
+        whatsapp_graph_url=env.get(
+            "WHATSAPP_GRAPH_URL", "https://graph.facebook.com"
+        ).rstrip("/"),
+        whatsapp_api_version=env.get("WHATSAPP_API_VERSION", "v21.0"),
+        whatsapp_sandbox=_flag(env.get("WHATSAPP_SANDBOX")),
+        whatsapp_template_name=env.get("WHATSAPP_TEMPLATE_NAME", ""),
+        whatsapp_template_language=env.get("WHATSAPP_TEMPLATE_LANGUAGE", "en"),
+        whatsapp_template_params=_split(env.get("WHATSAPP_TEMPLATE_PARAMS", "")),
+        media_max_bytes=int(env.get("MEDIA_MAX_BYTES", str(10 * 1024 * 1024))),
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+        twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM", ""),
+        twilio_api_url=env.get("TWILIO_API_URL", "https://api.twilio.com").rstrip("/"),
+        twilio_template_content_sid=env.get("TWILIO_TEMPLATE_CONTENT_SID", ""),
+        twilio_sandbox=_flag(env.get("TWILIO_SANDBOX")),
+        outbox_retry_base_seconds=float(env.get("OUTBOX_RETRY_BASE_SECONDS", "2")),
+        outbox_max_attempts=int(env.get("OUTBOX_MAX_ATTEMPTS", "6")),
+        outbox_ack_grace_seconds=float(env.get("OUTBOX_ACK_GRACE_SECONDS", "60")),
+        provider_timeout_seconds=float(env.get("PROVIDER_TIMEOUT_SECONDS", "10")),
         handoff_opening_hours=env.get("HANDOFF_OPENING_HOURS", "mon-fri 09:00-18:00"),
         handoff_timezone=env.get("HANDOFF_TIMEZONE", "Asia/Kolkata"),
         handoff_timezone_label=env.get("HANDOFF_TIMEZONE_LABEL", "India time"),

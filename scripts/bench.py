@@ -13,7 +13,9 @@ Measured here, on this machine, never in tests:
    and the urgent-sign rules on long messages.
 4. **Widget** (when ``scripts/bench_widget.py`` exists): send-to-reply time in a
    real browser and the gzipped size of the widget's files.
-5. **Handoff** (``scripts/bench_handoff.py``): a patient's message to the open
+5. **WhatsApp** (``scripts/bench_whatsapp.py``): webhook acknowledgement and
+   inbound-to-outbound time under 20 concurrent senders.
+6. **Handoff** (``scripts/bench_handoff.py``): a patient's message to the open
    console, and a coordinator's reply to the widget.
 
 Usage: ``python -m scripts.bench [--skip-widget]``
@@ -300,6 +302,7 @@ def main(argv: Sequence[str] = ()) -> int:
         subprocess.run([sys.executable, "-m", "scripts.bench_widget"], cwd=ROOT)
     if not args.skip_widget:
         subprocess.run([sys.executable, "-m", "scripts.bench_handoff"], cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "scripts.bench_whatsapp"], cwd=ROOT)
     return 0
 
 

@@ -23,6 +23,15 @@ CONSOLE_PORT=${CONSOLE_PORT:-8080}
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL_OVERRIDE:-http://127.0.0.1:$ACTIONS_PORT/webhook}
 # The demo page's widget may connect from the console's own origin, on whatever port.
 export WIDGET_ALLOWED_ORIGINS=${WIDGET_ALLOWED_ORIGINS:-http://localhost:$CONSOLE_PORT,http://127.0.0.1:$CONSOLE_PORT}
+export CONSOLE_PORT RASA_URL=${RASA_URL_OVERRIDE:-http://127.0.0.1:$RASA_PORT}
+export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT}
+# WhatsApp without an account: in development, unless a real Meta app or Twilio
+# number is configured, both channels talk to the console's local stand-ins and
+# the simulated phone at /dev/whatsapp/ (bot/channels/README.md).
+if [ "${APP_ENV:-development}" = development ]; then
+  [ -n "${WHATSAPP_ACCESS_TOKEN:-}" ] || export WHATSAPP_SANDBOX=${WHATSAPP_SANDBOX:-1}
+  [ -n "${TWILIO_AUTH_TOKEN:-}" ] || export TWILIO_SANDBOX=${TWILIO_SANDBOX:-1}
+fi
 
 pids=()
 stop() {
@@ -46,9 +55,7 @@ $RASA run --model models/cryo.tar.gz --endpoints endpoints.yml --credentials cre
 pids+=($!)
 if $PY -c 'import bot.console.__main__' 2>/dev/null; then
   # The demo page's widget talks to this Rasa server (its public address).
-  PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT} CONSOLE_PORT=$CONSOLE_PORT \
-    RASA_URL=http://localhost:$RASA_PORT \
-    $PY -m bot.console >var/log/console.log 2>&1 &
+  $PY -m bot.console >var/log/console.log 2>&1 &
   pids+=($!)
 fi
 
@@ -72,6 +79,9 @@ $DEMO
   Rasa REST channel:               http://localhost:$RASA_PORT/webhooks/rest/webhook
     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
       -d '{"sender": "me", "message": "what is cryoablation?"}'
+  Simulated WhatsApp phone:        http://localhost:$CONSOLE_PORT/dev/whatsapp/
+  WhatsApp webhooks:               http://localhost:$RASA_PORT/webhooks/whatsapp/webhook (Meta)
+                                   http://localhost:$RASA_PORT/webhooks/twilio/webhook (Twilio)
   Rasa HTTP API (staff console):   http://localhost:$RASA_PORT/  (RASA_TOKEN; development: var/rasa-dev-token)
   Action server (Rasa only):       http://localhost:$ACTIONS_PORT/health
   Logs:                            var/log/

@@ -48,6 +48,8 @@ BUTTON_INTENTS = frozenset(
         "cancel_handoff",
         "request_callback",
         "share_report",
+        # a review of the records (WhatsApp offers it after a file is kept)
+        "request_record_review",
     }
 )
 

@@ -76,6 +76,11 @@ def create_app(
     )
     routes.add_public_routes(app)
     routes.add_staff_routes(app)
+    if s.is_development:
+        # The simulated WhatsApp phone and the provider stand-ins (sandbox only).
+        from bot.console.devphone import add_dev_routes
+
+        add_dev_routes(app, s)
     if background:
         app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)

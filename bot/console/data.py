@@ -9,7 +9,7 @@ that happened is always recorded.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
@@ -27,9 +27,6 @@ from bot.store.screenings import latest_screening
 from bot.store.tickets import OPEN_STATES, get_ticket, list_tickets
 from bot.store.types import utcnow
 
-#: WhatsApp lets a business reply freely for this long after the patient's
-#: last message; after it only approved templates may be sent.
-WHATSAPP_WINDOW = timedelta(hours=24)
 CHANNEL_LABELS = {
     "socketio": "Website chat",
     "rest": "REST",
@@ -47,6 +44,17 @@ OUTCOME_LABELS = {
 def iso(moment: Optional[datetime]) -> Optional[str]:
     """ISO 8601 (UTC, seconds) for templates and JSON."""
     return moment.isoformat(timespec="seconds") if moment else None
+
+
+def given_contact(conversation: Conversation) -> Dict[str, Any]:
+    """The contact details the patient gave (not the number a channel replies to)."""
+    from bot.store.conversations import CHANNEL_ADDRESS_FIELDS
+
+    return {
+        key: value
+        for key, value in (conversation.contact_details or {}).items()
+        if key not in CHANNEL_ADDRESS_FIELDS
+    }
 
 
 def channel_label(channel: str) -> str:
@@ -83,7 +91,7 @@ def queue_row(ticket: Ticket, names: Dict[int, str]) -> Dict[str, Any]:
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
         "last_patient_message_at": iso(ticket.last_patient_message_at),
-        "callback": bool(conversation.contact_details),
+        "callback": bool(given_contact(conversation)),
     }
 
 
@@ -151,12 +159,13 @@ def _packet_values(stored: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def _window(conversation: Conversation, now: datetime) -> Optional[Dict[str, Any]]:
+    # The same rule the WhatsApp channels send by (bot/channels/whatsapp/window.py).
+    from bot.channels.whatsapp.window import window_state
+
     if conversation.channel not in ("whatsapp", "twilio"):
         return None
-    if conversation.last_inbound_at is None:
-        return {"closes_at": None, "open": False}
-    closes = conversation.last_inbound_at + WHATSAPP_WINDOW
-    return {"closes_at": iso(closes), "open": closes > now}
+    state = window_state(conversation.last_inbound_at, now)
+    return {"closes_at": iso(state.closes_at), "open": state.open}
 
 
 def ticket_page(session: Session, ticket_id: int, staff_id: int) -> Dict[str, Any]:
@@ -182,7 +191,7 @@ def ticket_page(session: Session, ticket_id: int, staff_id: int) -> Dict[str, An
         }
         for a in list_attachments(session=session, conversation=conversation)
     ]
-    contact = dict(conversation.contact_details or {})
+    contact = given_contact(conversation)
     now = utcnow()
     view = {
         "ticket": {

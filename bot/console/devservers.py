@@ -85,7 +85,8 @@ class ServerSet:
         rasa_args: extra arguments for ``rasa run``.
         app_env: ``APP_ENV`` of the processes (``test`` behaves as development;
             ``production`` gets a SQLite ``DATABASE_URL`` in ``var_dir``).
-        extra_env: more environment variables (override the defaults).
+        extra_env: more environment variables (override the defaults), e.g.
+            the WhatsApp channels' settings pointing at a local stand-in.
     """
 
     model: Path
@@ -273,10 +274,30 @@ class ServerSet:
             ],
         )
 
-    def start_rasa(self, wait: bool = True, timeout: float = 180) -> None:
-        """Start the Rasa server on its port; by default wait until it answers."""
+    def start_rasa(
+        self,
+        wait: bool = True,
+        timeout: float = 180,
+        *,
+        name: str = "rasa",
+        port: Optional[int] = None,
+    ) -> str:
+        """Start a Rasa server; by default wait until it answers.
+
+        Args:
+            wait: wait until it answers.
+            timeout: how long to wait.
+            name: the process's name (its log file); another name starts a
+                second Rasa server on the same data (several replicas).
+            port: its port (``rasa_port`` for the first one, else a free one).
+
+        Returns:
+            The server's URL.
+        """
+        port = port or (self.rasa_port if name == "rasa" else free_port())
+        url = f"http://{HOST}:{port}"
         self._spawn(
-            "rasa",
+            name,
             [
                 self._bin("rasa"),
                 "run",
@@ -291,7 +312,7 @@ class ServerSet:
                 "--interface",
                 HOST,
                 "--port",
-                str(self.rasa_port),
+                str(port),
                 "--cors",
                 self.console_url,
                 "--enable-api",
@@ -301,7 +322,16 @@ class ServerSet:
             ],
         )
         if wait:
-            self._wait("rasa", f"{self.rasa_url}/", timeout)
+            self._wait(name, f"{url}/", timeout)
+        return url
+
+    def kill(self, name: str) -> None:
+        """Kill one process abruptly (SIGKILL), as a crash would."""
+        self._signal(name, signal.SIGKILL)
+
+    def stop_process(self, name: str) -> None:
+        """Stop one process (SIGTERM), e.g. a second Rasa server."""
+        self._signal(name, signal.SIGTERM)
 
     def start_console(self) -> None:
         """Start the console (not waiting)."""

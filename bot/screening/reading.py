@@ -64,10 +64,13 @@ class Outcome(str, Enum):
     NOT_UNDERSTOOD = "not understood"
 
 
-# Intents whose rules always come first: emergency advice, privacy requests.
-FIRST_INTENTS = frozenset({"urgent_symptoms", "withdraw_consent", "delete_data"})
+# Intents whose rules always come first: emergency advice, privacy requests,
+# and a file sent on WhatsApp (the channel's /share_media is never an answer).
+FIRST_INTENTS = frozenset(
+    {"urgent_symptoms", "withdraw_consent", "delete_data", "share_media"}
+)
 # Intents whose rules answer when the message is no answer.
-CONTROL_INTENTS = frozenset({"request_human", "stop"})
+CONTROL_INTENTS = frozenset({"request_human", "stop", "request_record_review"})
 # Questions and small talk: the rules answer them, then the form goes on.
 QUESTION_INTENTS = frozenset(
     {

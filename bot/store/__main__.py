@@ -63,7 +63,8 @@ def _cmd_purge(args: argparse.Namespace) -> None:
     print(
         f"purged {report.conversations} conversations, {report.events} Rasa "
         f"events, {report.inbound_ids} inbound ids idle since "
-        f"{report.cutoff:%Y-%m-%d %H:%M} UTC"
+        f"{report.cutoff:%Y-%m-%d %H:%M} UTC; {report.pending_files} WhatsApp "
+        "files nobody agreed to keep"
     )
 
 

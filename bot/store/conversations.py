@@ -23,6 +23,11 @@ from bot.store.models import HANDOFF_STATES, ConsentRecord, Conversation
 from bot.store.types import utcnow
 
 CONTACT_FIELDS = frozenset({"name", "phone", "email", "preferred_time", "country"})
+#: Addresses a channel needs to reply at all (the WhatsApp number a patient
+#: wrote from). Kept with the contact details, encrypted, but not chosen by the
+#: patient: stored without consent, kept when the patient's own contact
+#: details change, deleted with the conversation.
+CHANNEL_ADDRESS_FIELDS = frozenset({"whatsapp"})
 
 
 def get_conversation(
@@ -182,7 +187,9 @@ def set_contact_details(
         session: the caller's session.
         conversation: the patient's conversation (consent required).
         details: some of ``name``, ``phone``, ``email``, ``preferred_time``,
-            ``country``; empty values are dropped; ``{}`` clears them.
+            ``country``; empty values are dropped; ``{}`` clears them. The
+            channel's reply address (:data:`CHANNEL_ADDRESS_FIELDS`) is not
+            the patient's to change here: it is kept as it is.
 
     Returns:
         The conversation.
@@ -193,13 +200,46 @@ def set_contact_details(
 
     """
     require_contact_consent(conversation)
-    unknown = set(details) - CONTACT_FIELDS
+    given = {k: v for k, v in details.items() if k not in CHANNEL_ADDRESS_FIELDS}
+    unknown = set(given) - CONTACT_FIELDS
     if unknown:
         raise ValueError(f"unknown contact fields: {', '.join(sorted(unknown))}")
-    cleaned = {key: str(value).strip() for key, value in details.items() if value}
+    cleaned = {key: str(value).strip() for key, value in given.items() if value}
+    current = conversation.contact_details or {}
+    cleaned.update({k: v for k, v in current.items() if k in CHANNEL_ADDRESS_FIELDS})
     conversation.contact_details = cleaned or None
     session.flush()
     return conversation
+
+
+def set_channel_address(
+    *, session: Session, conversation: Conversation, field: str, address: str
+) -> Conversation:
+    """Keep the address the channel replies to (encrypted with the contact details).
+
+    Args:
+        session: the caller's session.
+        conversation: the patient's conversation.
+        field: one of :data:`CHANNEL_ADDRESS_FIELDS` (``whatsapp``).
+        address: e.g. the WhatsApp number the patient wrote from.
+
+    Raises:
+        ValueError: for an unknown field or an empty address.
+    """
+    if field not in CHANNEL_ADDRESS_FIELDS or not address:
+        raise ValueError("unknown channel address field or empty address")
+    current = dict(conversation.contact_details or {})
+    if current.get(field) != address:
+        current[field] = address
+        conversation.contact_details = current
+        session.flush()
+    return conversation
+
+
+def channel_address(conversation: Conversation, field: str) -> str | None:
+    """The address the channel replies to, or None."""
+    value = (conversation.contact_details or {}).get(field)
+    return str(value) if value else None
 
 
 def save_contact_with_consent(

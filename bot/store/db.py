@@ -21,6 +21,7 @@ from typing import Any, Iterator, Union
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.settings import get_settings
 from bot.store import crypto
@@ -83,6 +84,15 @@ def build_engine(url: Union[str, URL], *, future: bool = True, **kwargs: Any) ->
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # SQLAlchemy 1.4 opens and closes a file database's connection for
+            # every transaction (NullPool); closing the last one checkpoints
+            # the WAL. Measured: a WhatsApp webhook's claim took 44 ms that
+            # way and 17 ms with connections kept in a pool. A connection is
+            # only ever used by one thread at a time (the pool hands it out).
+            kwargs.setdefault("poolclass", QueuePool)
+            connect_args = dict(kwargs.pop("connect_args", {}) or {})
+            connect_args.setdefault("check_same_thread", False)
+            kwargs["connect_args"] = connect_args
         engine = create_engine(parsed, future=future, **kwargs)
         _configure_sqlite(engine)
         return engine

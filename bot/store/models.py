@@ -50,6 +50,15 @@ TICKET_STATES = ("waiting", "assigned", "resolved")
 #: Highest first; the queue is ordered by this.
 PRIORITIES = ("urgent", "high", "normal")
 STAFF_ROLES = ("coordinator", "admin")
+#: An inbound message: ``received`` (claimed, being or to be processed),
+#: ``done``, or ``failed`` (given up after retries; a ticket tells staff).
+INBOUND_STATES = ("received", "done", "failed")
+#: An outbound message: ``queued`` → ``sending`` → ``sent``; ``held`` while the
+#: 24-hour window is closed (released when the patient writes); ``failed``
+#: (gave up; staff are told); ``refused`` (the window was closed for it).
+OUTBOX_STATES = ("queued", "sending", "sent", "held", "failed", "refused")
+#: Who an outbound message is from (the window's rules differ).
+OUTBOX_ORIGINS = ("bot", "coordinator", "notice", "template")
 #: A conversation's handoff: None (the bot has it), waiting (a ticket is open,
 #: no coordinator yet; the bot still answers), active (a coordinator has it;
 #: the bot stays quiet except for emergencies).
@@ -292,27 +301,56 @@ class AuditEntry(Base):
 
 
 class ProcessedInbound(Base):
-    """Inbound message ids already handled, so a redelivered webhook runs once."""
+    """Inbound message ids already claimed, so a redelivered webhook runs once.
+
+    A WhatsApp message is claimed here before the webhook answers (the unique
+    constraint decides between two processes), together with the message
+    itself (encrypted) until it has been processed: a process that dies after
+    answering 200 loses nothing, another one picks the message up when its
+    lease runs out. ``payload`` is cleared once the message is processed.
+    """
 
     __tablename__ = "processed_inbound"
     __table_args__ = (
         UniqueConstraint("channel", "message_id", name="uq_processed_inbound_message"),
+        CheckConstraint(_in("status", INBOUND_STATES), name="status"),
+        Index("ix_processed_inbound_status_lease", "status", "lease_until"),
     )
 
     id = Column(Integer, primary_key=True)
     channel = Column(String(32), nullable=False)
     message_id = Column(String(255), nullable=False)
     processed_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    conversation_id = Column(
+        Integer,
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        index=True,
+    )
+    status = Column(String(16), nullable=False, default="done", server_default="done")
+    #: The message (what the patient sent), until it has been processed.
+    payload: Dict[str, Any] = Column(EncryptedJSON)
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    #: Another process may take the message over after this time.
+    lease_until = Column(UTCDateTime)
+    #: The error's type and place, never its message.
+    last_error = Column(String(255))
 
 
 class OutboxMessage(Base):
-    """An outbound message not yet confirmed delivered by the channel.
+    """An outbound message, kept until the channel has accepted it.
 
-    ``payload`` is the channel-neutral message ({"text": …, "buttons": …}) and
-    may quote the patient or carry a coordinator's reply, so it is encrypted.
+    ``payload`` is the message as the channel sends it and may quote the
+    patient or carry a coordinator's reply, so it is encrypted. A conversation's
+    messages go out in ``id`` order: a sender only ever takes the oldest
+    ``queued``/``sending`` message of a conversation.
     """
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATES), name="status"),
+        CheckConstraint(_in("origin", OUTBOX_ORIGINS), name="origin"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(
@@ -329,9 +367,50 @@ class OutboxMessage(Base):
     #: The channel's error code/message, never the message text.
     last_error = Column(String(255))
     delivered_at = Column(UTCDateTime, index=True)
-    provider_message_id = Column(String(255))
+    provider_message_id = Column(String(255), index=True)
+    status = Column(
+        String(16), nullable=False, default="queued", server_default="queued"
+    )
+    origin = Column(String(16), nullable=False, default="bot", server_default="bot")
+    #: Not before this time (backoff after a failure, or the wait for the
+    #: provider's callback after a send whose outcome is unknown).
+    next_attempt_at = Column(UTCDateTime)
+    #: A sender holds the message until then; another may take it after.
+    lease_until = Column(UTCDateTime)
+    #: The provider's last report: ``sent``, ``delivered``, ``read``, ``failed``.
+    receipt_status = Column(String(16))
+    receipt_at = Column(UTCDateTime)
+    receipt_error = Column(String(32))
 
     conversation: Conversation = relationship("Conversation")
+
+
+class ChannelMedia(Base):
+    """A file a patient sent on WhatsApp, held until they agree to keep it.
+
+    Fetched at once (the provider's link expires within minutes) and held
+    encrypted. With the patient's agreement it moves to :class:`Attachment`
+    (for the coordinators); without it, it is deleted (at the latest by the
+    daily purge, after a day).
+    """
+
+    __tablename__ = "channel_media"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer,
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    content_type = Column(String(64), nullable=False)
+    #: A file name can name the patient, so it is encrypted too.
+    filename = Column(EncryptedText)
+    size = Column(Integer, nullable=False)
+    sha256 = Column(String(64), nullable=False)
+    data = Column(EncryptedBytes, nullable=False)
+    source_message_id = Column(String(255))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
 
 
 class Attachment(Base):
@@ -424,6 +503,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Base",
+    "ChannelMedia",
     "ConsentRecord",
     "Conversation",
     "ENCRYPTED_COLUMNS",

@@ -21,6 +21,7 @@ from bot.settings import get_settings
 from bot.store.audit import record_audit
 from bot.store.models import (
     Attachment,
+    ChannelMedia,
     ConsentRecord,
     Conversation,
     OutboxMessage,
@@ -63,6 +64,7 @@ class PurgeReport:
     conversations: int = 0
     events: int = 0
     inbound_ids: int = 0
+    pending_files: int = 0
 
 
 def _delete_conversation_rows(session: Session, conversation_id: int) -> Dict[str, int]:
@@ -101,6 +103,16 @@ def _delete_conversation_rows(session: Session, conversation_id: int) -> Dict[st
             "outbox",
             delete(OutboxMessage).where(
                 OutboxMessage.conversation_id == conversation_id
+            ),
+        ),
+        (
+            "channel_media",
+            delete(ChannelMedia).where(ChannelMedia.conversation_id == conversation_id),
+        ),
+        (
+            "processed_inbound",
+            delete(ProcessedInbound).where(
+                ProcessedInbound.conversation_id == conversation_id
             ),
         ),
         (
@@ -254,8 +266,9 @@ def purge_expired(
 
     A conversation counts as active while either its record or its Rasa events
     are newer than the cutoff. Also removes Rasa events of senders without a
-    recent conversation, and processed inbound ids older than the cutoff. The
-    audit log itself is kept (it holds no health data).
+    recent conversation, processed inbound ids older than the cutoff, and
+    files sent on WhatsApp still waiting after a day for the patient's
+    agreement. The audit log itself is kept (it holds no health data).
 
     Args:
         session: the caller's session.
@@ -315,4 +328,8 @@ def purge_expired(
     report.inbound_ids = session.execute(
         delete(ProcessedInbound).where(ProcessedInbound.processed_at < cutoff)
     ).rowcount
+    # Files sent on WhatsApp that the patient did not agree to keep within a day.
+    from bot.store.media import purge_pending_media
+
+    report.pending_files = purge_pending_media(session=session, now=now)
     return report
