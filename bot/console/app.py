@@ -13,9 +13,12 @@ import logging
 from typing import Any, Optional
 
 from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot import logsafety
 from bot.console import auth, routes, security
 from bot.console.assets import AssetStore
+from bot.console.devphone import add_dev_routes
 from bot.console.live import LiveFeed
 from bot.handoff.background import HandoffWorker
 from bot.handoff.relay import AiohttpClient, HttpClient, RasaRelay
@@ -29,8 +32,6 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 def templates() -> Any:
     """The console's Jinja2 templates, autoescaped (patient text is never HTML)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
     env = Environment(
         loader=FileSystemLoader(str(routes.TEMPLATES / "console")),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -78,8 +79,6 @@ def create_app(
     routes.add_staff_routes(app)
     if s.is_development:
         # The simulated WhatsApp phone and the provider stand-ins (sandbox only).
-        from bot.console.devphone import add_dev_routes
-
         add_dev_routes(app, s)
     if background:
         app.on_startup.append(_start_background)
@@ -103,8 +102,6 @@ async def _stop_background(app: web.Application) -> None:
 
 def main() -> None:
     """Run the console until interrupted."""
-    from bot import logsafety
-
     # Private files under var/, no patient text or token in the log.
     logsafety.prepare_process()
     s = get_settings()

@@ -37,6 +37,18 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 
 from bot.settings import Settings
+from bot.store.audit import record_audit
+from bot.store.db import session_scope
+from bot.store.staff import authenticate
+from bot.store.staff_sessions import (
+    ACCOUNT,
+    ADDRESS,
+    clear_account_failures,
+    count_failures,
+    create_session,
+    load_session,
+    record_failure,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +115,6 @@ def client_address(request: web.Request, settings: Settings) -> str:
 
 async def in_db(work: Callable[[Any], Any]) -> Any:
     """Run ``work(session)`` in one transaction, off the event loop."""
-    from bot.store.db import session_scope
 
     def run() -> Any:
         with session_scope() as session:
@@ -191,8 +202,6 @@ def middleware(settings: Settings) -> Callable[..., Awaitable[web.StreamResponse
         touch = not path.endswith("/events")
 
         def load(session: Any) -> Any:
-            from bot.store.staff_sessions import load_session
-
             check = load_session(session=session, token=token, idle=idle, touch=touch)
             if check.row is None:
                 return check.problem
@@ -259,17 +268,6 @@ def attempt_signin(
     Runs in one transaction (the caller's): counts a failure, or clears the
     account's failures and creates the session.
     """
-    from bot.store.audit import record_audit
-    from bot.store.staff import authenticate
-    from bot.store.staff_sessions import (
-        ACCOUNT,
-        ADDRESS,
-        clear_account_failures,
-        count_failures,
-        create_session,
-        record_failure,
-    )
-
     window = timedelta(minutes=settings.console_signin_window_minutes)
     account_key = _throttle_key(settings, ACCOUNT, email.strip().lower())
     address_key = _throttle_key(settings, ADDRESS, address)

@@ -18,6 +18,12 @@ import secrets
 import sys
 from typing import List, Optional
 
+from sqlalchemy.exc import IntegrityError
+
+from bot.settings import SettingsError, get_settings
+from bot.store.db import session_scope
+from bot.store.staff import create_staff, get_staff_by_email, set_password
+
 DEMO_EMAIL = "demo.coordinator@example.org"
 DEMO_NAME = "Demo Coordinator"
 
@@ -34,11 +40,6 @@ def _read_password(from_stdin: bool) -> str:
 
 def create_admin(email: str, name: Optional[str], password: str) -> int:
     """Create an administrator; returns the exit status."""
-    from sqlalchemy.exc import IntegrityError
-
-    from bot.store.db import session_scope
-    from bot.store.staff import create_staff
-
     try:
         with session_scope() as session:
             staff = create_staff(
@@ -59,10 +60,6 @@ def create_admin(email: str, name: Optional[str], password: str) -> int:
 
 def demo_account(console_url: str) -> int:
     """Create or reset the demo coordinator (development only)."""
-    from bot.settings import get_settings
-    from bot.store.db import session_scope
-    from bot.store.staff import create_staff, get_staff_by_email, set_password
-
     settings = get_settings()
     if not settings.is_development:
         print(
@@ -104,8 +101,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     demo = sub.add_parser("demo-account", help="development: a demo coordinator")
     demo.add_argument("--console-url", default=None)
     args = parser.parse_args(argv)
-
-    from bot.settings import SettingsError, get_settings
 
     try:
         if args.command in (None, "serve"):

@@ -15,12 +15,15 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.channels.whatsapp.window import window_state
+from bot.console.auth import display_name
 from bot.handoff import packet as packets
 from bot.handoff import transcript
 from bot.handoff.packet import field_label
 from bot.handoff.reasons import label
 from bot.store.attachments import list_attachments
 from bot.store.audit import record_audit, staff_actor
+from bot.store.conversations import CHANNEL_ADDRESS_FIELDS
 from bot.store.models import Conversation, Staff, Ticket, TicketNote
 from bot.store.rasa_events import read_events
 from bot.store.screenings import latest_screening
@@ -48,8 +51,6 @@ def iso(moment: Optional[datetime]) -> Optional[str]:
 
 def given_contact(conversation: Conversation) -> Dict[str, Any]:
     """The contact details the patient gave (not the number a channel replies to)."""
-    from bot.store.conversations import CHANNEL_ADDRESS_FIELDS
-
     return {
         key: value
         for key, value in (conversation.contact_details or {}).items()
@@ -64,8 +65,6 @@ def channel_label(channel: str) -> str:
 
 def staff_names(session: Session, ids: List[int]) -> Dict[int, str]:
     """Display names of these staff ids."""
-    from bot.console.auth import display_name
-
     if not ids:
         return {}
     rows = session.execute(
@@ -160,8 +159,6 @@ def _packet_values(stored: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 def _window(conversation: Conversation, now: datetime) -> Optional[Dict[str, Any]]:
     # The same rule the WhatsApp channels send by (bot/channels/whatsapp/window.py).
-    from bot.channels.whatsapp.window import window_state
-
     if conversation.channel not in ("whatsapp", "twilio"):
         return None
     state = window_state(conversation.last_inbound_at, now)

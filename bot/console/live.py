@@ -35,6 +35,17 @@ from datetime import timedelta
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from aiohttp import web
+from sqlalchemy import select
+
+from bot.console import data
+from bot.console.auth import current, in_db
+from bot.console.routes import FEED_KEY, SETTINGS_KEY
+from bot.console.security import security_headers
+from bot.handoff import transcript
+from bot.store.audit import record_audit, staff_actor
+from bot.store.models import Ticket
+from bot.store.rasa_events import newest_event_id, read_events
+from bot.store.staff_sessions import load_session
 
 logger = logging.getLogger(__name__)
 
@@ -139,8 +150,6 @@ class LiveFeed:
         the event cursor starts afresh with the next stream, which catches up
         by itself.
         """
-        from bot.console.auth import in_db
-
         if not self.queue_clients and not self.tickets:
             self._event_cursor = None
             self._queue_signature = None
@@ -193,11 +202,6 @@ def _read(
     session: Any, watched: Dict[int, int], cursor: Optional[int]
 ) -> Tuple[Any, ...]:
     """One poll's reads, in one transaction (runs in a worker thread)."""
-    from bot.console import data
-    from bot.handoff import transcript
-    from bot.store.models import Ticket
-    from bot.store.rasa_events import newest_event_id, read_events
-
     rows = data.queue(session)
     newest = newest_event_id(session)
     states: Dict[int, Dict[str, Any]] = {}
@@ -226,8 +230,6 @@ def _read(
 
 def select_tickets(model: Any, ids: List[int]) -> Any:
     """``SELECT`` of these tickets."""
-    from sqlalchemy import select
-
     return select(model).where(model.id.in_(ids))
 
 
@@ -235,8 +237,6 @@ def select_tickets(model: Any, ids: List[int]) -> Any:
 
 
 async def _open_stream(request: web.Request) -> web.StreamResponse:
-    from bot.console.security import security_headers
-
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream; charset=utf-8",
@@ -251,8 +251,6 @@ async def _open_stream(request: web.Request) -> web.StreamResponse:
 
 
 def _rasa_url(request: web.Request) -> str:
-    from bot.console.routes import SETTINGS_KEY
-
     return request.app[SETTINGS_KEY].public_base_url
 
 
@@ -268,10 +266,6 @@ async def _send(
 
 
 async def _session_alive(request: web.Request) -> bool:
-    from bot.console.auth import current, in_db
-    from bot.console.routes import SETTINGS_KEY
-    from bot.store.staff_sessions import load_session
-
     settings = request.app[SETTINGS_KEY]
     token = current(request).session_token
     idle = timedelta(minutes=settings.console_idle_minutes)
@@ -317,10 +311,6 @@ async def _pump(
 
 async def queue_stream(request: web.Request) -> web.StreamResponse:
     """``GET /console/events``: the queue, live."""
-    from bot.console import data
-    from bot.console.auth import in_db
-    from bot.console.routes import FEED_KEY
-
     feed: LiveFeed = request.app[FEED_KEY]
     inbox = feed.subscribe_queue()
     response = await _open_stream(request)
@@ -337,13 +327,6 @@ async def queue_stream(request: web.Request) -> web.StreamResponse:
 
 async def ticket_stream(request: web.Request) -> web.StreamResponse:
     """``GET /console/tickets/{id}/events``: one conversation, live (audited)."""
-    from bot.console.auth import current, in_db
-    from bot.console.routes import FEED_KEY
-    from bot.handoff import transcript
-    from bot.store.audit import record_audit, staff_actor
-    from bot.store.models import Ticket
-    from bot.store.rasa_events import read_events
-
     feed: LiveFeed = request.app[FEED_KEY]
     ticket_id = int(request.match_info["ticket_id"])
     user = current(request)

@@ -14,15 +14,37 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any, Dict, Optional
 from urllib.parse import quote
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 
 from bot.console import auth, data
 from bot.console.auth import StaffUser, current, in_db
+from bot.console.routes import FEED_KEY, RELAY_KEY, TEMPLATES_KEY
+from bot.console.routes import SETTINGS_KEY as KEY
 from bot.handoff.relay import RasaRelay, RelayError
 from bot.settings import Settings
+from bot.store.attachments import get_attachment
+from bot.store.audit import list_audit, record_audit, staff_actor
+from bot.store.conversations import set_handoff_state
+from bot.store.errors import InvalidTransition, NotFound
+from bot.store.messaging import mark_inbound_processed
+from bot.store.models import ProcessedInbound
+from bot.store.privacy import erase_conversation, purge_events_before
+from bot.store.staff import (
+    create_staff,
+    get_staff,
+    get_staff_by_email,
+    list_staff,
+    set_active,
+)
+from bot.store.staff_sessions import end_session
+from bot.store.tickets import add_note as store_note
+from bot.store.tickets import assign_ticket, get_ticket, release_ticket, resolve_ticket
+from bot.store.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -74,20 +96,14 @@ _NEXT = re.compile(r"^/console(/[A-Za-z0-9/_?=&%.-]*)?$")
 
 
 def _settings(request: web.Request) -> Settings:
-    from bot.console.routes import SETTINGS_KEY as KEY
-
     return request.app[KEY]
 
 
 def _relay(request: web.Request) -> RasaRelay:
-    from bot.console.routes import RELAY_KEY
-
     return request.app[RELAY_KEY]
 
 
 def _wake(request: web.Request) -> None:
-    from bot.console.routes import FEED_KEY
-
     request.app[FEED_KEY].wake()
 
 
@@ -95,8 +111,6 @@ def render(
     request: web.Request, template: str, status: int = 200, **context: Any
 ) -> web.Response:
     """A page of the console, with the signed-in user and the flash message."""
-    from bot.console.routes import TEMPLATES_KEY
-
     user: Optional[StaffUser] = request.get(auth.STAFF_KEY)
     code = request.query.get("msg", "")
     body = (
@@ -217,8 +231,6 @@ async def signin_submit(request: web.Request) -> web.StreamResponse:
         return response
     old = request.cookies.get(auth.cookie_name(settings))
     if old:
-        from bot.store.staff_sessions import end_session
-
         await in_db(lambda session: end_session(session=session, token=old))
     target = next_path if _NEXT.match(next_path) else "/console/"
     response = web.HTTPSeeOther(target)
@@ -229,9 +241,6 @@ async def signin_submit(request: web.Request) -> web.StreamResponse:
 
 async def signout(request: web.Request) -> web.StreamResponse:
     """``POST /console/signout``."""
-    from bot.store.audit import record_audit
-    from bot.store.staff_sessions import end_session
-
     user = current(request)
 
     def work(session: Any) -> None:
@@ -264,8 +273,6 @@ async def queue_page(request: web.Request) -> web.Response:
 
 async def ticket_page(request: web.Request) -> web.Response:
     """``GET /console/tickets/{id}``: the summary packet, the live conversation."""
-    from bot.store.errors import NotFound
-
     user = current(request)
     ticket_id = _ticket_id(request)
     try:
@@ -283,9 +290,6 @@ async def ticket_page(request: web.Request) -> web.Response:
 
 def _load(session: Any, ticket_id: int) -> Any:
     """The ticket, or 404 (a guessed id shows nothing)."""
-    from bot.store.errors import NotFound
-    from bot.store.tickets import get_ticket
-
     try:
         return get_ticket(session=session, ticket_id=ticket_id)
     except NotFound:
@@ -294,11 +298,6 @@ def _load(session: Any, ticket_id: int) -> Any:
 
 async def claim(request: web.Request) -> web.StreamResponse:
     """``POST /console/tickets/{id}/claim``: atomic; the loser is told."""
-    from bot.store.conversations import set_handoff_state
-    from bot.store.errors import InvalidTransition
-    from bot.store.staff import get_staff
-    from bot.store.tickets import assign_ticket
-
     user = current(request)
     ticket_id = _ticket_id(request)
     form = await request.post()
@@ -334,11 +333,6 @@ async def claim(request: web.Request) -> web.StreamResponse:
 
 async def release(request: web.Request) -> web.StreamResponse:
     """``POST /console/tickets/{id}/release``: back to the queue."""
-    from bot.store.conversations import set_handoff_state
-    from bot.store.errors import InvalidTransition
-    from bot.store.staff import get_staff
-    from bot.store.tickets import release_ticket
-
     user = current(request)
     ticket_id = _ticket_id(request)
 
@@ -370,11 +364,6 @@ async def release(request: web.Request) -> web.StreamResponse:
 
 async def resolve(request: web.Request) -> web.StreamResponse:
     """``POST /console/tickets/{id}/resolve``: the bot answers the patient again."""
-    from bot.store.conversations import set_handoff_state
-    from bot.store.errors import InvalidTransition
-    from bot.store.staff import get_staff
-    from bot.store.tickets import resolve_ticket
-
     user = current(request)
     ticket_id = _ticket_id(request)
 
@@ -413,10 +402,6 @@ async def reply(request: web.Request) -> web.StreamResponse:
     Only the coordinator holding the ticket may write. A form carries a
     one-time ``nonce``: a double click or a re-submitted form sends once.
     """
-    from bot.store.audit import record_audit, staff_actor
-    from bot.store.messaging import mark_inbound_processed
-    from bot.store.models import ProcessedInbound
-
     user = current(request)
     ticket_id = _ticket_id(request)
     form = await request.post()
@@ -460,8 +445,6 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return _done(request, _ticket_url(ticket_id), "relay_failed", status=502)
 
     def record(session: Any) -> None:
-        from bot.store.types import utcnow
-
         ticket = _load(session, ticket_id)
         ticket.updated_at = utcnow()
         record_audit(
@@ -480,9 +463,6 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 async def add_note(request: web.Request) -> web.StreamResponse:
     """``POST /console/tickets/{id}/notes``: a note for staff, never sent."""
-    from bot.store.staff import get_staff
-    from bot.store.tickets import add_note as store_note
-
     user = current(request)
     ticket_id = _ticket_id(request)
     form = await request.post()
@@ -517,11 +497,6 @@ async def erase(request: web.Request) -> web.StreamResponse:
     processing meanwhile wrote back (:func:`bot.store.privacy.
     purge_events_before`).
     """
-    import time
-
-    from bot.store.audit import record_audit, staff_actor
-    from bot.store.privacy import erase_conversation, purge_events_before
-
     user = current(request)
     ticket_id = _ticket_id(request)
     form = await request.post()
@@ -579,10 +554,6 @@ _RENDERABLE = re.compile(r"(html|xml|svg|javascript|ecmascript)", re.IGNORECASE)
 
 async def download_attachment(request: web.Request) -> web.StreamResponse:
     """``GET /console/tickets/{id}/attachments/{aid}``: always a download, audited."""
-    from bot.store.attachments import get_attachment
-    from bot.store.audit import record_audit, staff_actor
-    from bot.store.errors import NotFound
-
     user = current(request)
     ticket_id = _ticket_id(request)
     value = request.match_info.get("attachment_id", "")
@@ -638,8 +609,6 @@ async def download_attachment(request: web.Request) -> web.StreamResponse:
 
 async def staff_page(request: web.Request) -> web.Response:
     """``GET /console/staff``: accounts (administrators only)."""
-    from bot.store.staff import list_staff
-
     auth.require_admin(request)
 
     def work(session: Any) -> Any:
@@ -660,10 +629,6 @@ async def staff_page(request: web.Request) -> web.Response:
 
 async def staff_add(request: web.Request) -> web.StreamResponse:
     """``POST /console/staff``: create a coordinator or an administrator."""
-    from sqlalchemy.exc import IntegrityError
-
-    from bot.store.staff import create_staff, get_staff_by_email
-
     admin = auth.require_admin(request)
     form = await request.post()
     email = str(form.get("email", ""))[:320]
@@ -697,8 +662,6 @@ async def staff_add(request: web.Request) -> web.StreamResponse:
 
 async def staff_active(request: web.Request) -> web.StreamResponse:
     """``POST /console/staff/{id}/active``: disable (signs them out) or enable."""
-    from bot.store.staff import get_staff, set_active
-
     admin = auth.require_admin(request)
     value = request.match_info.get("staff_id", "")
     if not value.isdigit():
@@ -728,8 +691,6 @@ async def staff_active(request: web.Request) -> web.StreamResponse:
 
 async def audit_page(request: web.Request) -> web.Response:
     """``GET /console/audit``: the newest audit entries (administrators only)."""
-    from bot.store.audit import list_audit, record_audit, staff_actor
-
     admin = auth.require_admin(request)
 
     def work(session: Any) -> Any:
