@@ -23,9 +23,20 @@ OWN = [
     "conversation.yml",
     "understanding.yml",
     "screening.yml",
+    "media.yml",
+    "handoff.yml",
+    "channels.yml",
 ]
 #: Variables the actions pass with utter_message (not slots).
 ACTION_VARIABLES = {"subject", "title"} | {
+    # the handoff's (actions/handoff.py): who, when, how to reach the patient
+    "contact",
+    "hours",
+    "name",
+    "reopen",
+    "reply_time",
+    "timezone",
+    "when",
     # the screening's (bot/screening): what was read, noted, corrected …
     "screening_readback",
     "field_label",

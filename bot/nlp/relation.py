@@ -197,11 +197,15 @@ def helper_pattern() -> Pattern[str]:
 
     Examples: "my son will handle this", "my daughter is typing for me",
     "my wife and I", "call my son", "my brother has the reports", "my son's
-    number".
+    number", "my sister says there are 3 tumours", "my husband asked if it
+    hurts" (the relative speaks, or reads the reports, for the patient).
     """
     return re.compile(
         r"^(?:'?s)?\s*(?:will\s+(?:handle|call|contact|send|talk|speak|write|"
-        r"come)|is\s+(?:typing|writing|helping|translating)|and\s+i\b|has\s+the"
+        r"come)|is\s+(?:typing|writing|helping|translating|asking|saying)"
+        r"|(?:says?|said|tells?|told|thinks?|thought|asks?|asked|wants\s+to\s+know"
+        r"|read|heard|found|checked|remembers?|mentioned|reminded|corrected)\b"
+        r"|and\s+i\b|has\s+the"
         r"\s+(?:reports?|papers?|files?)|(?:'s\s+)?(?:phone|number|email|mobile))"
         r"|\b(?:call|ring|phone|email|contact|tell)\s+$"
     )

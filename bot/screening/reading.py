@@ -280,7 +280,11 @@ def _answer(
         return Outcome.OTHER_VALUES
     if reading.named and stage in ("check", "change"):
         return Outcome.NAMED_ONLY
-    if intent == "dont_know" or (rest and answers.says("dont_know", rest)):
+    # "I don't know what Child-Pugh is" names the field on screen as it says
+    # so: the words naming it are not left in ``rest``.
+    about_focus = not reading.named or focus in reading.named
+    said = rest or (reading.text if about_focus else "")
+    if intent == "dont_know" or (said and answers.says("dont_know", said)):
         return Outcome.DONT_KNOW
     if intent in CONTROL_INTENTS:
         return Outcome.DETOUR

@@ -52,6 +52,9 @@ NOTHING = [
     "can someone call my son",
     "my daughter is typing for me",
     "my wife and I want to know the price",
+    "wait sorry, my sister says there are 3 tumours not 2",
+    "my husband asked if it hurts",
+    "my son read the report again, the bilirubin is 1.9",
     "",
 ]
 

@@ -234,3 +234,28 @@ def test_a_hesitation_between_two_numbers_is_asked_again(chat, question, reply):
     assert c.value(question) is None
     assert c.responses == ["utter_screening_value_unclear"]
     assert c.asked == question
+
+
+@pytest.mark.parametrize(
+    "question, reply, asked, responses",
+    [
+        # "I don't know" said while naming the field on screen is not a question
+        # about it (the Child-Pugh class is then offered to be worked out).
+        ("child_pugh", "i dont know what child pugh is", "child_pugh_offer", []),
+        (
+            "bilirubin_mg_dl",
+            "I don't know the bilirubin",
+            "screening_skip_offer",
+            ["utter_screening_help_bilirubin_mg_dl"],
+        ),
+    ],
+)
+def test_not_knowing_the_field_on_screen_is_an_answer(
+    chat, question, reply, asked, responses
+):
+    c = chat(**on_screen(question))
+    c.say(reply, intent="faq")
+    assert c.asked == asked
+    assert [r for r in c.responses if r.startswith("utter_screening_help")] == (
+        responses
+    )
