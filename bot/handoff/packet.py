@@ -40,6 +40,10 @@ MAX_RED_FLAGS = 10
 MAX_TEXT = 1000
 
 
+#: What a stored screening holds beside its fields (bot/screening/storage.py).
+_OTHER_LABELS = {"child_pugh_source": "Child-Pugh class: from a report or worked out"}
+
+
 def field_label(name: str) -> str:
     """A screening field as staff read it: "Bilirubin level (mg/dL)".
 
@@ -47,7 +51,7 @@ def field_label(name: str) -> str:
     place a field's name and unit are written.
     """
     if name not in fields.BY_NAME:
-        return name
+        return _OTHER_LABELS.get(name, name)
     entry = fields.field(name)
     words = entry.label[4:] if entry.label.startswith("the ") else entry.label
     words = words[:1].upper() + words[1:]

@@ -226,7 +226,9 @@ def self_pattern() -> Pattern[str]:
         r"|\bi(?:'m|\s+am)\s+the\s+patient\b|\bit(?:'s|\s+is)\s+for\s+me\b"
         r"|\bfor\s+myself\b|\bmy\s+(?:own\s+)?(?:liver|tumou?rs?|lesions?|"
         r"bilirubin|platelets?|scan|ct|mri|reports?|hcc|cancer|cirrhosis|"
-        r"biopsy|diagnosis)\b|\bmujhe\b"
+        r"biopsy|diagnosis)\b"
+        # "mujhe liver cancer hai" (I have), not "mujhe baat karni hai" (I want).
+        r"|\bmujhe\s+(?:\w+\s+){0,2}?(?:cancer|hcc|tumou?r|rasoli|gaanth|ganth)\b"
     )
 
 

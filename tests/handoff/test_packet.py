@@ -150,3 +150,10 @@ def test_a_caller_s_summary_is_kept_as_the_note_and_the_newest_wins():
     assert packet.merge(first, second)["note"] == first["note"]
     third = {**second, "note": "Asked again"}
     assert packet.merge(first, third)["note"] == "Asked again"
+
+
+def test_staff_read_each_stored_value_under_a_label_not_a_key():
+    # The registry's words for the fields, and the screening's own extras.
+    assert packet.field_label("bilirubin_mg_dl") == "Bilirubin level (mg/dL)"
+    assert packet.field_label("lesion_count") == "Number of tumours"
+    assert "_" not in packet.field_label("child_pugh_source")

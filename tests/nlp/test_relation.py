@@ -54,6 +54,7 @@ NOTHING = [
     "my wife and I want to know the price",
     "wait sorry, my sister says there are 3 tumours not 2",
     "my husband asked if it hurts",
+    "mujhe kisi insaan se baat karni hai",
     "my son read the report again, the bilirubin is 1.9",
     "",
 ]
